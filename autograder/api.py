@@ -1,0 +1,38 @@
+"""Programmatic entry points; the CLI only parses arguments and calls these."""
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from .assignment import Assignment
+from .grading import Grading
+from .pytest_plugin import GradingPlugin
+from .report import Report
+
+
+class GradingFailed(Exception):
+    """The grader itself could not run the checks (not the student's fault)."""
+
+
+def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_root: Path | str = ".",
+                     student: str | None = None, visible_only: bool = False) -> Report:
+    """Grade one notebook with the assignment's checks and return the report.
+
+    Raises ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
+    """
+    grading = Grading(Path(path), student=student, visible_only=visible_only,
+                      assignment=Assignment(assignment, course_root))
+    grading.prepare()  # fail fast, before pytest, on a file that is not a gradable notebook
+    args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
+            "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",
+            "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header", "-W", "ignore"]
+    pytest_output = io.StringIO()
+    with contextlib.redirect_stdout(pytest_output):
+        exit_code = pytest.main(args, plugins=[GradingPlugin(grading)])
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        tail = pytest_output.getvalue().strip().splitlines()[-1:] or [str(exit_code)]
+        raise GradingFailed(f"the checks of {assignment} could not run: {tail[0]}")
+    return grading.report()

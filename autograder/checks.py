@@ -1,0 +1,62 @@
+"""The vocabulary of an assignment's check modules (``assignments/<name>/test_*.py``).
+
+A check module pairs, for one task, an *observer* (runs at the task's place in the
+notebook, talks to the kernel, returns plain data) with *checks* (pytest tests that judge
+that data in the grader's process)::
+
+    @observer("cosine_matrix")
+    def observe(probe): ...
+
+    @check("cosine_matrix", points=1)
+    def test_shape(task):
+        '''Матрица имеет размер m×n.'''            # shown to the student when it passes
+        assert ..., "сообщение, что исправить"       # shown when it fails
+
+Options of ``check``: ``hidden=True`` -- uses hidden inputs, so ``python -m autograder
+check`` neither runs nor shows it; ``cuda=True`` -- needs a GPU, skipped (and not counted
+toward the maximum) on a machine without one.
+"""
+from __future__ import annotations
+
+import pytest
+
+from . import wire
+
+OBSERVER_ATTR = "__autograder_observes__"
+
+
+def check(task: str, points: float, hidden: bool = False, cuda: bool = False):
+    """Mark a pytest test as a scored check of ``task``."""
+    return pytest.mark.check(task=task, points=points, hidden=hidden, cuda=cuda)
+
+
+def observer(task: str):
+    """Mark a module-level function as the observer of ``task``."""
+    def mark(function):
+        setattr(function, OBSERVER_ATTR, task)
+        return function
+    return mark
+
+
+def describe(value) -> str:
+    """A student-facing name of what a kernel value turned out to be."""
+    if isinstance(value, wire.Missing):
+        return "переменная не определена"
+    if isinstance(value, wire.Opaque):
+        return f"объект типа {value.type}"
+    if isinstance(value, wire.Tensor):
+        return f"тензор {value.dtype} формы {tuple(value.shape)} на {value.device}"
+    if isinstance(value, wire.Array):
+        return f"numpy-массив {value.dtype} формы {tuple(value.shape)}"
+    return f"значение типа {type(value).__name__}"
+
+
+def require_tensor(value, name: str, allow_numpy: bool = False):
+    """The value as a tensor (or exact numpy array), or fail with a message about ``name``."""
+    accepted = (wire.Tensor, wire.Array) if allow_numpy else (wire.Tensor,)
+    if not isinstance(value, accepted):
+        wanted = "torch.Tensor или numpy.ndarray" if allow_numpy else "torch.Tensor"
+        pytest.fail(f"`{name}` должен быть {wanted}, а это {describe(value)}.", pytrace=False)
+    if value.values is None:
+        pytest.fail(f"`{name}` слишком большой, чтобы его проверить.", pytrace=False)
+    return value

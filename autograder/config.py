@@ -1,0 +1,44 @@
+"""The grader's options, read from the course's ``nbgrader_config.py`` (section ``Grader``).
+
+Like nbclient's options, each is a typed, documented traitlet, so staff set them where
+they already configure nbgrader::
+
+    c.Grader.cell_timeout = 120
+    c.Grader.notebook_timeout = 900
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets import Float, Integer, Unicode
+from traitlets.config import Configurable
+from traitlets.config.loader import Config, PyFileConfigLoader
+
+
+class Grader(Configurable):
+    cell_timeout = Float(
+        120, help="Seconds one cell (or one grader probe) may run before the kernel is killed. "
+                  "Defaults to nbgrader's Execute.timeout when that is set.").tag(config=True)
+    notebook_timeout = Float(
+        900, help="Seconds the whole submission may run; tasks not reached by then score 0.").tag(config=True)
+    startup_timeout = Float(60, help="Seconds to wait for the kernel to start.").tag(config=True)
+    kernel_name = Unicode("python3", help="Jupyter kernel that runs submissions.").tag(config=True)
+    max_submission_mb = Integer(50, help="Larger notebook files are refused unread.").tag(config=True)
+
+
+def load_course_config(course_root: Path) -> Config:
+    """The course's nbgrader_config.py as a traitlets Config (empty when there is none)."""
+    path = Path(course_root) / "nbgrader_config.py"
+    if not path.exists():
+        return Config()
+    return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+
+
+def grader_settings(course_root: Path) -> Grader:
+    config = load_course_config(course_root)
+    if "cell_timeout" not in config.Grader:
+        for section in ("Execute", "ExecutePreprocessor"):
+            if "timeout" in config[section]:
+                config.Grader.cell_timeout = float(config[section].timeout)
+                break
+    return Grader(config=config)

@@ -1,0 +1,139 @@
+"""State of grading one submission: the run, the check results, and the report."""
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Optional
+
+import nbformat
+
+from . import runner
+from .assignment import Assignment
+from .config import grader_settings
+from .notebook import SubmissionError, grade_id, read_submission, rebuild
+from .report import CheckResult, Report, TaskResult
+
+_STATUS_MESSAGES = {
+    runner.NOT_ATTEMPTED: "Задание не выполнено: в ячейке `{task}` осталась заглушка `raise NotImplementedError()`.",
+    runner.TIMEOUT: "Не проверено: выполнение остановлено по лимиту времени ({error}). "
+                    "Проверьте бесконечные циклы и слишком долгие вычисления.",
+    runner.KERNEL_DIED: "Не проверено: ядро Python аварийно завершилось ({error}) — например, "
+                        "не хватило памяти или код вызвал выход из процесса.",
+    runner.ERROR: "Ячейка `{task}` завершилась ошибкой: {error}",
+}
+
+
+def student_from_path(path: Path, assignment: str) -> str:
+    """nbgrader's layout ``submitted/<student>/<assignment>/x.ipynb`` names the student."""
+    path = Path(path).resolve()
+    if path.parent.name == assignment and path.parent.parent.name:
+        return path.parent.parent.name
+    return path.stem
+
+
+class Grading:
+    def __init__(self, submission: Path, student: Optional[str] = None, visible_only: bool = False,
+                 assignment: Optional[Assignment] = None):
+        self.submission = Path(submission)
+        self.student = student
+        self.visible_only = visible_only
+        self.assignment = assignment
+        self.observers: dict = {}
+        self.expected: dict = {}  # task -> {check name: (points, hidden)} in collection order
+        self.results: dict = {}  # task -> {check name: CheckResult}
+        self.skipped: list = []
+        self.started = time.monotonic()
+        self._run: Optional[runner.NotebookRun] = None
+
+    def bind_assignment(self, checks_dir: Path) -> None:
+        if self.assignment is None:
+            self.assignment = Assignment(checks_dir.name, checks_dir.parents[1])
+        if self.student is None:
+            self.student = student_from_path(self.submission, self.assignment.name)
+
+    @cached_property
+    def settings(self):
+        return grader_settings(self.assignment.course_root)
+
+    @cached_property
+    def gpu_available(self) -> bool:
+        return runner.gpu_available()
+
+    @property
+    def seed(self) -> int:
+        return self.assignment.seed_for(self.student)
+
+    def prepare(self) -> nbformat.NotebookNode:
+        """Read and rebuild the submission; ``SubmissionError`` if it cannot be graded."""
+        if self.student is None:
+            self.student = student_from_path(self.submission, self.assignment.name)
+        nb = read_submission(self.submission, self.settings.max_submission_mb * 2**20)
+        release_ids = {grade_id(cell) for cell in self.assignment.release.cells} - {None}
+        if not release_ids & {grade_id(cell) for cell in nb.cells}:
+            raise SubmissionError(self.submission, f"not a notebook of assignment {self.assignment.name} "
+                                                   "(none of its graded cells is there)")
+        return rebuild(nb, self.assignment.release)
+
+    def run(self) -> runner.NotebookRun:
+        if self._run is None:
+            self._run = runner.run_submission(self.prepare(), self.submission, self.assignment, self.observers,
+                                              self.seed, hidden=not self.visible_only, settings=self.settings,
+                                              gpu=self.gpu_available)
+        return self._run
+
+    def expect(self, task: str, name: str, points: float, hidden: bool) -> None:
+        self.expected.setdefault(task, {})[name] = (points, hidden)
+
+    def record(self, task: str, result: CheckResult) -> None:
+        self.results.setdefault(task, {})[result.name] = result
+
+    def skip(self, task: str, name: str, reason: str) -> None:
+        self.skipped.append({"task": task, "name": name, "reason": reason})
+
+    def status_message(self, task: runner.TaskRun) -> str:
+        return _STATUS_MESSAGES[task.status].format(task=task.grade_id, error=task.error)
+
+    def failure_message(self, task: str, excinfo) -> str:
+        """What a student reads when a check fails: the check's own words, or what broke."""
+        exc = excinfo.value
+        if isinstance(exc, AssertionError):
+            message = str(exc).split("\nassert ")[0].strip() or "проверка не пройдена"
+        elif hasattr(exc, "msg") and type(exc).__name__ == "Failed":  # pytest.fail(...)
+            message = exc.msg
+        elif isinstance(exc, SubmissionError):
+            message = str(exc)
+        else:
+            message = f"внутренняя ошибка проверки, сообщите преподавателю ({type(exc).__name__}: {exc})"
+        run_task = self._run.tasks.get(task) if self._run else None
+        if run_task is not None and run_task.status == runner.ERROR and run_task.error not in message:
+            message += f" (ячейка задания завершилась ошибкой: {run_task.error})"
+        return message
+
+    def report(self) -> Report:
+        tasks, skipped_names = {}, {(s["task"], s["name"]) for s in self.skipped}
+        run_tasks = self._run.tasks if self._run else {}
+        for task in self.assignment.tasks:
+            checks = [self.results.get(task, {}).get(name) or CheckResult(
+                          name, 0, points, False, "проверка не запускалась", hidden)
+                      for name, (points, hidden) in self.expected.get(task, {}).items()
+                      if (task, name) not in skipped_names]
+            score = sum(c.score for c in checks)
+            max_score = sum(c.max_score for c in checks)
+            tasks[task] = TaskResult(score=score, max_score=max_score,
+                                     status=_task_status(run_tasks.get(task), score, max_score),
+                                     checks=checks)
+        return Report(assignment=self.assignment.name, student=self.student, seed=self.seed,
+                      total=sum(t.score for t in tasks.values()), max_total=sum(t.max_score for t in tasks.values()),
+                      duration_s=round(time.monotonic() - self.started, 3), tasks=tasks, skipped=self.skipped,
+                      stopped=self._run.stopped if self._run else None)
+
+
+def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:
+    if run_task is not None and run_task.status in (runner.NOT_ATTEMPTED, runner.TIMEOUT, runner.KERNEL_DIED):
+        return run_task.status
+    if max_score and score == max_score:
+        return "passed"
+    if score > 0:
+        return "partial"
+    return "error" if run_task is not None and run_task.status == runner.ERROR else "failed"

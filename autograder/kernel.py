@@ -1,0 +1,205 @@
+"""One Jupyter kernel running one submission: cells in order, plus the grader's probes.
+
+Cells run through nbclient (outputs are recorded as Jupyter would).  Probes are small
+requests the grader sends between cells (``kernel_side.handle``); their answers come
+back as plain JSON on the probe's own stdout stream and are decoded by ``wire.decode``.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty
+from typing import Any, Optional
+
+import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import wire
+
+_PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding="utf-8")
+_MAX_PROBE_OUTPUT = 64 * 1024 * 1024
+
+
+class KernelTimeout(Exception):
+    """The kernel did not finish a cell or a probe in time; it has been killed."""
+
+
+class KernelDied(Exception):
+    """The kernel process is gone (crashed, killed, or ran out of memory)."""
+
+
+class ProbeFailed(Exception):
+    """A probe could not be answered (the submission broke the kernel's machinery)."""
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """How one cell ended: ``error`` is ``(ename, evalue)`` when it raised."""
+
+    error: Optional[tuple] = None
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Result of running grader-chosen code: values of the requested names, or the error."""
+
+    values: dict
+    error: Optional[tuple] = None
+
+
+class KernelSession:
+    """A kernel running the cells of ``nb``, started in ``workdir``, killed when closed.
+
+    ``deadline`` is a ``time.monotonic()`` instant after which nothing more runs: the
+    whole-notebook timeout.  Each cell and probe also has its own ``cell_timeout``.
+    """
+
+    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, kernel_name: str,
+                 cell_timeout: float, deadline: float, startup_timeout: float = 60):
+        self.nb = nb
+        self.cell_timeout = cell_timeout
+        self.deadline = deadline
+        self._client = NotebookClient(
+            nb, kernel_name=kernel_name, timeout=int(cell_timeout),
+            startup_timeout=int(startup_timeout), allow_errors=True, interrupt_on_timeout=False,
+            shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}})
+        self._module = "_autograder_probe_" + secrets.token_hex(8)
+        self._context = None
+
+    def __enter__(self) -> "KernelSession":
+        self._context = self._client.setup_kernel()
+        self._context.__enter__()
+        try:
+            self._install_probe()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill the kernel's whole process group; safe to call twice."""
+        if self._context is not None:
+            context, self._context = self._context, None
+            try:
+                context.__exit__(None, None, None)
+            except Exception:  # the kernel may already be gone; nothing left to clean
+                pass
+
+    def _remaining(self, limit: float) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise KernelTimeout("notebook time limit reached")
+        return min(limit, left)
+
+    def _install_probe(self) -> None:
+        code = (
+            "def __autograder_install(name, source):\n"
+            "    import sys, types\n"
+            "    module = types.ModuleType(name)\n"
+            "    exec(compile(source, '<autograder>', 'exec'), module.__dict__)\n"
+            "    sys.modules[name] = module\n"
+            f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r})\n"
+            "del __autograder_install\n")
+        reply = self._request_raw(code, self._remaining(self.cell_timeout))
+        if reply.get("status") != "ok":
+            raise ProbeFailed(f"could not prepare the kernel: {reply.get('ename')}: {reply.get('evalue')}")
+
+    def run_cell(self, index: int) -> CellResult:
+        """Execute cell ``index`` of the notebook in place (its outputs are replaced)."""
+        self._client.timeout = max(1, int(self._remaining(self.cell_timeout)))
+        cell = self.nb.cells[index]
+        try:
+            self._client.execute_cell(cell, index)
+        except CellTimeoutError:
+            self.close()
+            raise KernelTimeout(f"cell {index} ran longer than {self._client.timeout} s") from None
+        except DeadKernelError:
+            self.close()
+            raise KernelDied(f"the kernel died in cell {index}") from None
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return CellResult(error=(output.get("ename", ""), output.get("evalue", "")))
+        return CellResult()
+
+    def values(self, *names: str) -> dict:
+        """Current values of user names, decoded; an undefined name gives ``wire.Missing``."""
+        reply = self._probe({"op": "values", "names": list(names)})
+        return {name: wire.decode(reply.get(name)) for name in names}
+
+    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (),
+                label: str = "grader") -> Execution:
+        """Run ``source`` in a copy of the user namespace with ``inputs`` bound.
+
+        ``inputs`` are descriptions from ``wire.encode_input``; the kernel builds fresh
+        objects from them.  The notebook's own namespace is left as it was.
+        """
+        reply = self._probe({"op": "exec", "source": source, "inputs": inputs or {},
+                             "outputs": list(outputs), "label": label})
+        if "error" in reply:
+            error = reply["error"]
+            return Execution(values={}, error=(str(error.get("ename")), str(error.get("evalue"))))
+        values = reply.get("values")
+        if not isinstance(values, dict):
+            raise ProbeFailed("malformed probe reply")
+        return Execution(values={name: wire.decode(values.get(name)) for name in outputs})
+
+    def _probe(self, request: dict) -> Any:
+        marker = "\x1e" + secrets.token_hex(12) + "\x1e"
+        code = (f"__import__('sys').modules[{self._module!r}].handle("
+                f"{marker!r}, {json.dumps(request)!r})")
+        reply = self._request_raw(code, self._remaining(self.cell_timeout))
+        parts = reply["stdout"].split(marker)
+        if len(parts) < 3:
+            raise ProbeFailed("the kernel did not answer the grader's probe "
+                              f"({reply.get('ename') or 'no reply'}: {reply.get('evalue', '')})")
+        try:
+            answer = json.loads(parts[1])
+        except ValueError:
+            raise ProbeFailed("the kernel's answer to a probe is not valid JSON") from None
+        if not isinstance(answer, dict) or "probe_error" in answer:
+            raise ProbeFailed(f"probe failed in the kernel: {answer.get('probe_error') if isinstance(answer, dict) else answer}")
+        return answer
+
+    def _request_raw(self, code: str, timeout: float) -> dict:
+        return run_sync(self._async_request_raw)(code, timeout)
+
+    async def _async_request_raw(self, code: str, timeout: float) -> dict:
+        """Send ``code``; gather its stdout and reply status; kill the kernel on timeout."""
+        kc = self._client.kc
+        if kc is None:
+            raise KernelDied("the kernel is not running")
+        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False,
+                            stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        stdout, size, status = [], 0, {}
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise KernelTimeout(f"the grader's probe ran longer than {timeout:.0f} s")
+            try:
+                msg = await kc.get_iopub_msg(timeout=min(left, 1.0))
+            except Empty:
+                if not await ensure_async(kc.is_alive()):
+                    self.close()
+                    raise KernelDied("the kernel died during a probe") from None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream" and content.get("name") == "stdout" and size < _MAX_PROBE_OUTPUT:
+                stdout.append(content.get("text", ""))
+                size += len(stdout[-1])
+            elif kind == "error":
+                status = {"ename": content.get("ename"), "evalue": content.get("evalue")}
+            elif kind == "status" and content.get("execution_state") == "idle":
+                break
+        return {"status": "error" if status else "ok", "stdout": "".join(stdout), **status}

@@ -1,0 +1,157 @@
+"""Code that runs INSIDE the student's kernel; the grader never imports it.
+
+The grader sends this file's source to the kernel once, before the first cell of the
+submission runs (see ``kernel.KernelSession.install_probe``).  At that moment no student
+code has run yet, so the functions and types captured below are the genuine ones: later
+monkeypatching of ``torch``, ``numpy`` or ``builtins`` by the submission does not change
+what these probes read.
+
+Everything leaves the kernel as plain JSON: numbers, strings, and arrays as raw bytes
+with their dtype and shape.  Nothing the kernel says is taken as a verdict -- the grader
+computes verdicts itself from this data (``wire.decode``).
+"""
+import base64
+import builtins
+import json
+import sys
+import textwrap
+
+import numpy
+import torch
+
+_type = builtins.type
+_isinstance = builtins.isinstance
+_exec = builtins.exec
+_compile = builtins.compile
+_len = builtins.len
+_str = builtins.str
+_dict = builtins.dict
+_list = builtins.list
+_sorted = builtins.sorted
+_BaseException = builtins.BaseException
+_stdout = sys.stdout
+_write_stdout = _type(_stdout).write
+_flush_stdout = _type(_stdout).flush
+_dumps = json.dumps
+_loads = json.loads
+_b64encode = base64.b64encode
+_b64decode = base64.b64decode
+_dedent = textwrap.dedent
+
+_TensorBase = torch._C.TensorBase
+_Tensor = torch.Tensor
+_Parameter = torch.nn.Parameter
+_ndarray = numpy.ndarray
+_tensor_types = {_Tensor: "torch.Tensor", _Parameter: "torch.nn.Parameter"}
+_get = {name: getattr(_TensorBase, name).__get__
+        for name in ("requires_grad", "is_leaf", "grad", "grad_fn", "dtype", "device", "shape")}
+_detach = _TensorBase.detach
+_to = _TensorBase.to
+_contiguous = _TensorBase.contiguous
+_clone = _TensorBase.clone
+_numpy_of = _TensorBase.numpy
+_requires_grad_ = _TensorBase.requires_grad_
+_ndarray_tobytes = _ndarray.tobytes
+_ndarray_copy = _ndarray.copy
+_frombuffer = numpy.frombuffer
+_from_numpy = torch.from_numpy
+_float32 = torch.float32
+_bfloat16 = torch.bfloat16
+_torch_dtypes = {name: getattr(torch, name) for name in (
+    "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")}
+_device_type = torch.device
+_ipython = sys.modules["IPython"].get_ipython()
+_user_ns = _ipython.user_ns
+_transform_cell = _ipython.transform_cell
+_MAX_ELEMENTS = 1_000_000
+
+
+def _encode_array(array):
+    array = _ndarray_copy(array, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
+    return {"dtype": _str(array.dtype), "shape": _list(array.shape),
+            "data": _b64encode(_ndarray_tobytes(array)).decode("ascii")}
+
+
+def _encode_tensor(tensor, type_name, with_grad=True):
+    dtype = _get["dtype"](tensor)
+    shape = _list(_get["shape"](tensor))
+    encoded = {"kind": "tensor", "type": type_name, "torch_dtype": _str(dtype).replace("torch.", ""),
+               "shape": shape, "device": _str(_get["device"](tensor)),
+               "requires_grad": _get["requires_grad"](tensor), "is_leaf": _get["is_leaf"](tensor),
+               "grad_fn": _type(_get["grad_fn"](tensor)).__name__ if _get["grad_fn"](tensor) is not None else None}
+    plain = _contiguous(_to(_detach(tensor), "cpu"))
+    if plain.numel() > _MAX_ELEMENTS:
+        encoded["too_large"] = True
+        return encoded
+    if dtype == _bfloat16:
+        plain = _to(plain, _float32)
+    encoded.update(_encode_array(_numpy_of(plain)))
+    grad = _get["grad"](tensor)
+    if with_grad and grad is not None:
+        encoded["grad"] = encode(grad, with_grad=False)
+    return encoded
+
+
+def encode(value, with_grad=True, depth=0):
+    """Plain-JSON description of ``value``; objects of unknown types are named, not trusted."""
+    kind = _type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value  # json writes nan/inf as NaN/Infinity, which json.loads reads back
+    if kind in _tensor_types:
+        return _encode_tensor(value, _tensor_types[kind], with_grad)
+    if kind is _ndarray and value.dtype.kind in "biuf" and value.size <= _MAX_ELEMENTS:
+        return {"kind": "ndarray", **_encode_array(value)}
+    if kind in (list, tuple) and depth < 3 and _len(value) <= 10_000:
+        return {"kind": kind.__name__, "items": [encode(item, with_grad, depth + 1) for item in value]}
+    if kind is _device_type:
+        return {"kind": "device", "value": _str(value)}
+    return {"kind": "opaque", "type": kind.__module__ + "." + kind.__qualname__}
+
+
+def decode(spec):
+    """Build a fresh object in the kernel from the grader's plain description of an input."""
+    if not _isinstance(spec, _dict):
+        return spec
+    if spec["kind"] == "list":
+        return [decode(item) for item in spec["items"]]
+    array = _frombuffer(_b64decode(spec["data"]), dtype=spec["dtype"]).reshape(spec["shape"]).copy()
+    if spec["kind"] == "ndarray":
+        return array
+    tensor = _to(_from_numpy(array), _torch_dtypes[spec["torch_dtype"]])
+    tensor = _to(tensor, spec.get("device", "cpu"))
+    if spec.get("requires_grad"):
+        _requires_grad_(tensor)
+    return tensor
+
+
+def _error(exc):
+    return {"ename": _type(exc).__name__, "evalue": _str(exc)[:500]}
+
+
+def _run(request):
+    """Execute one request of the grader; return a JSON-able result."""
+    op = request["op"]
+    if op == "values":
+        return {name: encode(_user_ns[name]) if name in _user_ns else {"kind": "missing"}
+                for name in request["names"]}
+    # "exec": run grader-chosen code (a student's region, or a call of the student's
+    # function) in a COPY of the user namespace, so the notebook's own state is untouched.
+    namespace = _dict(_user_ns)
+    namespace.update({name: decode(spec) for name, spec in request.get("inputs", {}).items()})
+    source = _transform_cell(_dedent(request["source"]))
+    try:
+        _exec(_compile(source, "<" + request.get("label", "grader") + ">", "exec"), namespace)
+    except _BaseException as exc:  # the student's code may raise anything, even SystemExit
+        return {"error": _error(exc)}
+    return {"values": {name: encode(namespace[name]) if name in namespace else {"kind": "missing"}
+                       for name in request["outputs"]}}
+
+
+def handle(marker, request_json):
+    """Entry point of every probe: answer on stdout, framed by the grader's marker."""
+    try:
+        reply = _run(_loads(request_json))
+    except _BaseException as exc:
+        reply = {"probe_error": _error(exc)}
+    _write_stdout(_stdout, marker + _dumps(reply) + marker + "\n")
+    _flush_stdout(_stdout)

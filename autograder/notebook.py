@@ -1,0 +1,141 @@
+"""Reading a submission and rebuilding it around the trusted cells of the release.
+
+A student may edit, delete, reorder or retype any cell of the file they hand in.  What
+runs is rebuilt from the release: every graded or locked cell comes from the release (by
+its grade_id), in the release's order; the student contributes the source of their
+solution cells and any extra cells of their own, which stay after the trusted cell they
+followed.  Test cells are carried along for the graded copy but never executed: the
+verdicts come from the grader's own checks.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+
+
+class SubmissionError(Exception):
+    """A file that cannot be graded at all; ``str()`` is one line naming file and problem."""
+
+    def __init__(self, path: Path | str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell: nbformat.NotebookNode) -> str | None:
+    value = nbgrader_meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
+
+
+def is_solution(cell) -> bool:
+    return nbgrader_meta(cell).get("solution") is True
+
+
+def is_test(cell) -> bool:
+    """An autograded test cell: graded, code, not a solution."""
+    meta = nbgrader_meta(cell)
+    return meta.get("grade") is True and not meta.get("solution") and cell.get("cell_type") == "code"
+
+
+def is_trusted(cell) -> bool:
+    """A cell whose content comes from the release, never from the student."""
+    meta = nbgrader_meta(cell)
+    return grade_id(cell) is not None and not meta.get("solution") and (meta.get("grade") or meta.get("locked"))
+
+
+def read_submission(path: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> nbformat.NotebookNode:
+    """Read a notebook file, or raise ``SubmissionError`` saying in one line what is wrong."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SubmissionError(path, f"cannot read the file ({exc.strerror})") from None
+    if not path.is_file():
+        raise SubmissionError(path, "not a file")
+    if size == 0:
+        raise SubmissionError(path, "the file is empty")
+    if size > max_bytes:
+        raise SubmissionError(path, f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit")
+    try:
+        text = path.read_bytes().decode("utf-8")
+        raw = json.loads(text)
+    except UnicodeDecodeError:
+        raise SubmissionError(path, "not a UTF-8 text file (expected a Jupyter notebook)") from None
+    except ValueError as exc:
+        raise SubmissionError(path, f"not valid JSON ({exc})") from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise SubmissionError(path, "not a Jupyter notebook (no cells)")
+    if raw.get("nbformat") != 4:
+        raise SubmissionError(path, f"notebook format v{raw.get('nbformat')} is not supported; save it with Jupyter as v4")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb, relax_add_props=True)
+    except Exception as exc:  # nbformat raises several types; all mean "malformed"
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SubmissionError(path, f"malformed notebook ({first_line[:200]})") from None
+    return nb
+
+
+def _student_solution_sources(student: nbformat.NotebookNode, solution_types: dict) -> dict:
+    """First cell per solution grade_id, of the release's cell type -> its source.
+
+    Later duplicates of a grade_id are ignored, and so is a solution retyped (say, code
+    turned into markdown): the release's stub then stands, and the task is not attempted.
+    """
+    sources = {}
+    for cell in student.cells:
+        gid = grade_id(cell)
+        if solution_types.get(gid) == cell.get("cell_type") and gid not in sources:
+            sources[gid] = cell.get("source", "")
+    return sources
+
+
+def _extra_cells_after_anchors(student: nbformat.NotebookNode, release_ids: set) -> dict:
+    """The student's own cells, grouped under the release cell they follow (None: before all)."""
+    groups: dict = {None: []}
+    anchor = None
+    for cell in student.cells:
+        gid = grade_id(cell)
+        if gid in release_ids:
+            anchor = gid
+            groups.setdefault(anchor, [])
+            continue
+        extra = copy.deepcopy(cell)
+        extra.get("metadata", {}).pop("nbgrader", None)  # a student cell claims no grading role
+        if extra.get("cell_type") == "code":
+            extra.outputs, extra.execution_count = [], None
+        groups.setdefault(anchor, []).append(extra)
+    return groups
+
+
+def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook that is actually run: release skeleton + the student's own code."""
+    release_ids = {grade_id(c) for c in release.cells if grade_id(c)}
+    solution_types = {grade_id(c): c.cell_type for c in release.cells if is_solution(c)}
+    solutions = _student_solution_sources(student, solution_types)
+    extras = _extra_cells_after_anchors(student, release_ids)
+
+    cells = list(extras[None])
+    for trusted in release.cells:
+        cell = copy.deepcopy(trusted)
+        gid = grade_id(cell)
+        if gid in solutions:
+            cell.source = solutions[gid]
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+        if gid is not None:
+            cells.extend(extras.get(gid, []))
+    for index, cell in enumerate(cells):  # fresh ids: students' copies may duplicate the release's
+        cell["id"] = f"cell-{index}"
+    return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(release.metadata))

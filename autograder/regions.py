@@ -1,0 +1,48 @@
+"""Finding the student's own code inside a solution cell that has a template around it.
+
+In the release a region is nbgrader's stub (``# YOUR CODE HERE`` / ``raise
+NotImplementedError()``), possibly inside template code (a training loop, a class).  The
+student replaces the stub; the region is whatever now stands between the template lines
+just before and just after the stub.  Lines are matched with difflib, ignoring
+indentation, and blank lines never serve as anchors (a blank line inside the student's
+code must not end the region).
+"""
+from __future__ import annotations
+
+import difflib
+
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+def _stub_blocks(template_lines: list) -> list:
+    stripped = [line.strip() for line in template_lines]
+    return [(i, i + 2) for i in range(len(stripped) - 1) if (stripped[i], stripped[i + 1]) == STUB]
+
+
+def _keys(lines: list, side: str) -> list:
+    return [line.strip() or f"\0{side}{i}" for i, line in enumerate(lines)]
+
+
+def extract_regions(template: str, student: str) -> list:
+    """Sources of the student's regions, one per stub of ``template``, in order."""
+    template_lines, student_lines = template.splitlines(), student.splitlines()
+    blocks = _stub_blocks(template_lines)
+    matcher = difflib.SequenceMatcher(None, _keys(template_lines, "t"), _keys(student_lines, "s"), autojunk=False)
+    matched = {}
+    for t_start, s_start, size in matcher.get_matching_blocks():
+        for k in range(size):
+            matched[t_start + k] = s_start + k
+    stub_lines = {i for start, end in blocks for i in range(start, end)}
+    regions = []
+    for start, end in blocks:
+        before = max((matched[i] for i in range(start) if i in matched and i not in stub_lines), default=-1)
+        after = min((matched[i] for i in range(end, len(template_lines)) if i in matched and i not in stub_lines),
+                    default=len(student_lines))
+        regions.append("\n".join(student_lines[before + 1:after]))
+    return regions
+
+
+def is_untouched_stub(region: str) -> bool:
+    """True when the region holds nothing but nbgrader's stub (comments aside)."""
+    code = [line.strip() for line in region.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return code == [STUB[1]]

@@ -1,0 +1,65 @@
+"""The one result model of a graded submission, and its renderings (JSON, terminal table).
+
+Field names are a contract with external tools (see README, "Report format").
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class CheckResult:
+    name: str
+    score: float
+    max_score: float
+    passed: bool
+    message: str
+    hidden: bool = False
+
+
+@dataclass
+class TaskResult:
+    score: float
+    max_score: float
+    status: str  # passed, partial, failed, error, not_attempted, timeout, kernel_died
+    checks: list = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    assignment: str
+    student: str
+    seed: int
+    total: float
+    max_total: float
+    duration_s: float
+    tasks: dict
+    skipped: list = field(default_factory=list)  # {"task", "name", "reason"} of checks not run here
+    stopped: str | None = None  # why the notebook run ended early, if it did
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def table(self, show_hidden: bool = True) -> str:
+        """Per-task table with the failing checks' messages under each task."""
+        width = max([len(name) for name in self.tasks] + [len("task")])
+        lines = [f"{'task':<{width}}  {'score':>11}  status"]
+        for name, task in self.tasks.items():
+            lines.append(f"{name:<{width}}  {_points(task.score):>5} / {_points(task.max_score):<5}  {task.status}")
+            for check in task.checks:
+                if not check.passed and (show_hidden or not check.hidden):
+                    lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
+        lines.append(f"{'total':<{width}}  {_points(self.total):>5} / {_points(self.max_total):<5}")
+        for skipped in self.skipped:
+            lines.append(f"skipped {skipped['task']}.{skipped['name']}: {skipped['reason']}")
+        if self.stopped:
+            lines.append(f"run stopped early: {self.stopped}")
+        return "\n".join(lines)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,127 @@
+"""Running a rebuilt submission cell by cell and observing each task at its place.
+
+A task's *place* is its solution cell.  Right after that cell runs, the assignment's
+observer for the task reads what it needs from the kernel (and re-runs the student's
+region on hidden inputs), because later cells reuse names such as ``x`` or ``output``.
+A timeout or a dead kernel stops the run: the tasks at and after that cell get nothing,
+the tasks before keep what was observed.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import nbformat
+import numpy as np
+
+from .assignment import Assignment
+from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
+from .notebook import grade_id, is_solution, is_test
+from .regions import extract_regions, is_untouched_stub
+
+# How a task's place ended, before any check looked at it.
+OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
+
+
+@dataclass
+class TaskRun:
+    grade_id: str
+    status: str = TIMEOUT  # a task whose place is never reached was cut off by a stop
+    cell_index: Optional[int] = None
+    error: Optional[str] = None  # "ValueError: ..." raised by the student's code at the place
+    observations: dict = field(default_factory=dict)
+
+
+@dataclass
+class NotebookRun:
+    tasks: dict
+    notebook: nbformat.NotebookNode  # the executed copy, test cells not run
+    stopped: Optional[str] = None  # why the run ended early, if it did
+
+
+class Probe:
+    """What an observer may do at a task's place.  Everything it returns is plain data."""
+
+    def __init__(self, kernel: KernelSession, regions: list, rng: Optional[np.random.Generator],
+                 gpu_available: bool):
+        self._kernel = kernel
+        self.regions = regions
+        self.rng = rng
+        self.hidden = rng is not None
+        self.gpu_available = gpu_available
+
+    def values(self, *names: str) -> dict:
+        return self._kernel.values(*names)
+
+    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (), label: str = "grader"):
+        return self._kernel.execute(source, inputs, outputs, label)
+
+
+Observer = Callable[[Probe], dict]
+
+
+def gpu_available() -> bool:
+    """The grader's own view of the hardware, never the kernel's claim about it."""
+    import torch  # imported here: only grading needs it, not the CLI's start-up
+
+    return torch.cuda.is_available()
+
+
+def _copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
+    """The kernel sees the submission's own files (data a student shipped), nothing else."""
+    for item in folder.iterdir():
+        if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook:
+            shutil.copy(item, workdir / item.name)
+
+
+def run_submission(nb: nbformat.NotebookNode, submission_path: Path, assignment: Assignment,
+                   observers: dict, seed: int, hidden: bool, settings, gpu: bool) -> NotebookRun:
+    """Execute ``nb`` (already rebuilt) and observe every task that has an observer."""
+    tasks = {gid: TaskRun(gid) for gid in assignment.tasks}
+    places = {index: grade_id(cell) for index, cell in enumerate(nb.cells)
+              if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) in tasks}
+    deadline = time.monotonic() + settings.notebook_timeout
+    run = NotebookRun(tasks=tasks, notebook=nb)
+    with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
+        _copy_submission_files(submission_path.parent, Path(workdir), submission_path)
+        with KernelSession(nb, Path(workdir), settings.kernel_name, settings.cell_timeout, deadline,
+                           settings.startup_timeout) as kernel:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or is_test(cell):
+                    continue
+                gid = places.get(index)
+                try:
+                    result = kernel.run_cell(index)
+                    if gid is not None:
+                        _observe(tasks[gid], index, result.error, kernel, assignment, observers,
+                                 seed, hidden, gpu)
+                except (KernelTimeout, KernelDied) as stop:
+                    run.stopped = f"cell {index}: {stop}"
+                    status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
+                    for later in places.values():
+                        if tasks[later].cell_index is None or later == gid:
+                            tasks[later].status, tasks[later].error = status, str(stop)
+                    break
+    return run
+
+
+def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSession,
+             assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool) -> None:
+    task.cell_index = index
+    regions = extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)
+    if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
+        task.status = NOT_ATTEMPTED
+        return
+    task.status, task.error = (ERROR, f"{error[0]}: {error[1]}") if error else (OK, None)
+    observer = observers.get(task.grade_id)
+    if observer is None:
+        return
+    rng = np.random.default_rng([seed, *task.grade_id.encode()]) if hidden else None
+    try:
+        task.observations = observer(Probe(kernel, regions, rng, gpu))
+    except ProbeFailed as exc:
+        task.status, task.error = ERROR, f"the grader could not read the kernel's state ({exc})"
