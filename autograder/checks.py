@@ -18,6 +18,7 @@ toward the maximum) on a machine without one.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from . import wire
@@ -60,3 +61,32 @@ def require_tensor(value, name: str, allow_numpy: bool = False):
     if value.values is None:
         pytest.fail(f"`{name}` слишком большой, чтобы его проверить.", pytrace=False)
     return value
+
+
+def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 1e-6, reveal: bool = True):
+    """Fail with a student-facing message unless ``actual`` matches ``expected``.
+
+    ``reveal=False`` keeps the numbers out of the message: use it for hidden inputs.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        pytest.fail(f"{what}: форма {tuple(actual.shape)}, а ожидалась {tuple(expected.shape)}.", pytrace=False)
+    if not np.all(np.isfinite(actual)):
+        pytest.fail(f"{what}: в ответе есть nan или inf.", pytrace=False)
+    wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+    if wrong.any():
+        message = f"{what}: неверны {int(wrong.sum())} из {wrong.size} значений"
+        if reveal:
+            where = tuple(int(i) for i in np.argwhere(wrong)[0])
+            message += f"; например, в позиции {where} получено {actual[where]:.6g}, ожидалось {expected[where]:.6g}"
+        pytest.fail(message + ".", pytrace=False)
+
+
+def require_success(execution, what: str):
+    """The values of a grader-run piece of the student's code, or fail naming its error."""
+    if execution.error is not None:
+        ename, evalue = execution.error
+        hint = " — эта часть задания не выполнена" if ename == "NotImplementedError" else ""
+        pytest.fail(f"{what}: ваш код завершился ошибкой {ename}: {evalue}{hint}.", pytrace=False)
+    return execution.values

@@ -54,6 +54,9 @@ _requires_grad_ = _TensorBase.requires_grad_
 _ndarray_tobytes = _ndarray.tobytes
 _ndarray_copy = _ndarray.copy
 _frombuffer = numpy.frombuffer
+_numpy_array = numpy.array
+_numpy_scalars = {getattr(numpy, name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_")}
 _from_numpy = torch.from_numpy
 _float32 = torch.float32
 _bfloat16 = torch.bfloat16
@@ -101,6 +104,8 @@ def encode(value, with_grad=True, depth=0):
         return _encode_tensor(value, _tensor_types[kind], with_grad)
     if kind is _ndarray and value.dtype.kind in "biuf" and value.size <= _MAX_ELEMENTS:
         return {"kind": "ndarray", **_encode_array(value)}
+    if kind in _numpy_scalars:  # np.float64 and friends travel as 0-d arrays
+        return {"kind": "ndarray", **_encode_array(_numpy_array(value))}
     if kind in (list, tuple) and depth < 3 and _len(value) <= 10_000:
         return {"kind": kind.__name__, "items": [encode(item, with_grad, depth + 1) for item in value]}
     if kind is _device_type:

@@ -8,6 +8,10 @@ import json
 from dataclasses import asdict, dataclass, field
 
 
+# Statuses that decide every check of a task at once (nothing could be observed).
+_WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died")
+
+
 @dataclass
 class CheckResult:
     name: str
@@ -50,9 +54,11 @@ class Report:
         lines = [f"{'task':<{width}}  {'score':>11}  status"]
         for name, task in self.tasks.items():
             lines.append(f"{name:<{width}}  {_points(task.score):>5} / {_points(task.max_score):<5}  {task.status}")
-            for check in task.checks:
-                if not check.passed and (show_hidden or not check.hidden):
-                    lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
+            failing = [c for c in task.checks if not c.passed and (show_hidden or not c.hidden)]
+            if task.status in _WHOLE_TASK_STATUSES:
+                failing = failing[:1]  # every check says the same: say it once
+            for check in failing:
+                lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
         lines.append(f"{'total':<{width}}  {_points(self.total):>5} / {_points(self.max_total):<5}")
         for skipped in self.skipped:
             lines.append(f"skipped {skipped['task']}.{skipped['name']}: {skipped['reason']}")

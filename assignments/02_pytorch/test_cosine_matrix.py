@@ -1,0 +1,77 @@
+"""cosine_matrix: pairwise cosines of the rows of X (m×dim) and Y (n×dim), no Python loops."""
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from autograder import wire
+from autograder.checks import assert_close, check, observer, require_success, require_tensor
+from autograder.source_analysis import parse_region, python_loops
+
+TASK = "cosine_matrix"
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def expected_cosines(X, Y):
+    return 1 - cdist(np.asarray(X, np.float64), np.asarray(Y, np.float64), metric="cosine")
+
+
+@observer(TASK)
+def observe(probe):
+    seen = probe.values("X", "Y", "cos_mat")
+    try:
+        seen["loops"] = python_loops(parse_region(probe.regions[0]))
+    except SyntaxError as exc:
+        seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
+    if probe.hidden:
+        seen["hidden"] = []
+        for m, n, dim in [(int(probe.rng.integers(2, 7)), int(probe.rng.integers(9, 20)), int(probe.rng.integers(3, 6))),
+                          (int(probe.rng.integers(13, 25)), int(probe.rng.integers(1, 5)), int(probe.rng.integers(12, 40)))]:
+            X = probe.rng.normal(size=(m, dim)).astype(np.float32)
+            Y = (probe.rng.normal(size=(n, dim)) * probe.rng.uniform(0.1, 10)).astype(np.float32)
+            run = probe.execute(probe.regions[0], {"X": wire.encode_input(X), "Y": wire.encode_input(Y),
+                                                   "m": m, "n": n, "dim": dim}, outputs=("cos_mat",))
+            seen["hidden"].append((X, Y, run))
+    return seen
+
+
+def _cos_mat(value, what="cos_mat"):
+    cos_mat = require_tensor(value, what, allow_numpy=True)
+    assert cos_mat.dtype in FLOAT_DTYPES, f"`{what}` должен быть float32 или float64, а он {cos_mat.dtype}."
+    return cos_mat
+
+
+@check(TASK, points=1)
+def test_shape(task):
+    """Матрица косинусов имеет размер m×n."""
+    X, Y = (require_tensor(task.observations[name], name) for name in ("X", "Y"))
+    cos_mat = _cos_mat(task.observations["cos_mat"])
+    expected = (X.shape[0], Y.shape[0])
+    assert tuple(cos_mat.shape) == expected, \
+        f"`cos_mat` имеет форму {tuple(cos_mat.shape)}, а должна быть (m, n) = {expected}."
+
+
+@check(TASK, points=1)
+def test_values(task):
+    """Значения совпадают с 1 - cdist(X, Y, "cosine")."""
+    X, Y = (require_tensor(task.observations[name], name) for name in ("X", "Y"))
+    cos_mat = _cos_mat(task.observations["cos_mat"])
+    assert_close(cos_mat.values, expected_cosines(X.values, Y.values), "`cos_mat`", rtol=1e-4, atol=1e-5)
+
+
+@check(TASK, points=2, hidden=True)
+def test_other_shapes(task):
+    """Решение верно и для других X, Y (m ≠ n, другая размерность)."""
+    for X, Y, run in task.observations["hidden"]:
+        values = require_success(run, "на других X, Y")
+        cos_mat = _cos_mat(values["cos_mat"], "cos_mat (на других X, Y)")
+        assert_close(cos_mat.values, expected_cosines(X, Y), "на других X, Y `cos_mat`",
+                     rtol=1e-4, atol=1e-5, reveal=False)
+
+
+@check(TASK, points=1)
+def test_no_python_loops(task):
+    """В решении нет циклов Python по строкам."""
+    assert "syntax_error" not in task.observations, \
+        f"в решении синтаксическая ошибка ({task.observations.get('syntax_error')})."
+    loops = task.observations["loops"]
+    assert not loops, (f"в решении есть цикл или comprehension (строки {loops}); "
+                       "посчитайте все косинусы сразу матричными операциями.")

@@ -1,0 +1,133 @@
+"""regression_step: one per-sample SGD step's loss and backward; then the whole training."""
+import textwrap
+
+import numpy as np
+
+from autograder import wire
+from autograder.checks import assert_close, check, observer, require_success, require_tensor
+
+TASK = "regression_step"
+MODEL = "def model(x, a, b, c):\n    return a * x ** 2 + b * x + c\n"
+PUBLIC_EXAMPLE = {"a": 1.5, "b": -0.5, "c": 0.25, "x": 2.0, "y": 3.0}
+# Tolerances for the trained parameters vs the least-squares fit: 300 epochs of SGD with
+# lr=1e-4 from a torch.randn start leave c up to ~0.4 away (measured), a and b closer.
+FIT_TOLERANCE = np.array([0.2, 0.1, 0.75])
+FINAL_LOSS_FACTOR = 1.25
+
+
+def seminar_data():
+    random = np.random.RandomState(1234)
+    a, b, c = random.uniform(1, 5), random.uniform(-3, 3), random.uniform(-3, 3)
+    xs = random.uniform(-3, 3, size=100)
+    return xs, a * xs ** 2 + b * xs + c + random.normal(0, 1, size=100)
+
+
+def _one_step(probe, example, device):
+    """Run the student's region once on a single sample chosen by the grader."""
+    xs = np.array([example["x"] - 1, example["x"], example["x"] + 1], dtype=np.float64)
+    ys = np.array([0.0, example["y"], 0.0], dtype=np.float64)
+    inputs = {"xs_device": wire.encode_input(xs, device), "ys_device": wire.encode_input(ys, device), "i": 1}
+    for name in ("a", "b", "c"):
+        inputs[name] = wire.encode_input(np.array([example[name]], np.float32), device, requires_grad=True)
+    source = MODEL + textwrap.dedent(probe.regions[0])
+    return example, probe.execute(source, inputs, outputs=("loss", "a", "b", "c"))
+
+
+def _random_example(rng):
+    a, b, c = (float(np.float32(v)) for v in rng.normal(size=3))
+    return {"a": a, "b": b, "c": c, "x": float(rng.uniform(-3, 3)), "y": float(rng.normal(0, 3))}
+
+
+@observer(TASK)
+def observe(probe):
+    device = probe.values("device")["device"]
+    device = device.value if isinstance(device, wire.Device) and device.value.split(":")[0] in ("cpu", "cuda") \
+        else "cpu"
+    seen = probe.values("a", "b", "c")
+    seen["loss_list"] = probe.execute("import numpy\nloss_curve_ = numpy.asarray(loss_list, dtype=numpy.float64)",
+                                      outputs=("loss_curve_",))
+    seen["public_step"] = _one_step(probe, PUBLIC_EXAMPLE, device)
+    if probe.hidden:
+        seen["hidden_steps"] = [_one_step(probe, _random_example(probe.rng), device) for _ in range(3)]
+    if probe.gpu_available:
+        example = _random_example(np.random.default_rng(0))
+        seen["cpu_vs_cuda"] = [_one_step(probe, example, where) for where in ("cpu", "cuda")]
+    return seen
+
+
+def _expected(example):
+    a, b, c = (np.float64(np.float32(example[k])) for k in "abc")  # the weights travel as float32
+    x, y = example["x"], example["y"]
+    error = a * x ** 2 + b * x + c - y
+    return error ** 2, {"a": 2 * error * x ** 2, "b": 2 * error * x, "c": 2 * error}
+
+
+def _check_step(example, run, reveal, where):
+    values = require_success(run, where)
+    loss = require_tensor(values["loss"], "loss")
+    expected_loss, expected_grads = _expected(example)
+    assert loss.values.size == 1, f"{where}: `loss` должен быть одним числом, а имеет форму {tuple(loss.shape)}."
+    assert_close(loss.values.reshape(()), expected_loss, f"{where}: `loss`", rtol=1e-4, atol=1e-5, reveal=reveal)
+    for name, grad in expected_grads.items():
+        weight = require_tensor(values[name], name)
+        assert np.allclose(weight.values, [example[name]]), \
+            f"{where}: `{name}` изменился внутри вашего кода; шаг обновления делает шаблон после него."
+        assert weight.grad is not None and weight.grad.values is not None, \
+            f"{where}: у `{name}` нет градиента — вызовите `loss.backward()`."
+        assert abs(grad) < 1e-6 or not np.allclose(weight.grad.values, 2 * grad, rtol=1e-4, atol=1e-5), \
+            f"{where}: градиент `{name}` удвоен — `backward()` вызван больше одного раза."
+        assert_close(weight.grad.values, [grad], f"{where}: градиент `{name}`", rtol=1e-4, atol=1e-5, reveal=reveal)
+
+
+@check(TASK, points=1)
+def test_step_on_example(task):
+    """На открытом примере loss и градиенты a, b, c верны."""
+    example, run = task.observations["public_step"]
+    _check_step(example, run, reveal=True, where="на примере a=1.5, b=-0.5, c=0.25, x=2, y=3")
+
+
+@check(TASK, points=2, hidden=True)
+def test_step_on_hidden_values(task):
+    """На скрытых значениях loss — квадрат ошибки, градиенты верны, backward вызван один раз."""
+    for example, run in task.observations["hidden_steps"]:
+        _check_step(example, run, reveal=False, where="на скрытых значениях")
+
+
+@check(TASK, points=1)
+def test_training_converges(task):
+    """После обучения a, b, c близки к решению МНК."""
+    xs, ys = seminar_data()
+    fit = np.polyfit(xs, ys, 2)
+    trained = np.array([require_tensor(task.observations[name], name).values.reshape(-1)[0] for name in "abc"],
+                       dtype=np.float64)
+    assert np.all(np.isfinite(trained)), "после обучения в a, b, c появились nan/inf — обучение разошлось."
+    far = np.abs(trained - fit) > FIT_TOLERANCE
+    assert not far.any(), ("после обучения параметры далеки от решения МНК: "
+                           + ", ".join(f"{n}={v:.3f} (ожидалось около {f:.3f})"
+                                       for n, v, f, bad in zip("abc", trained, fit, far) if bad) + ".")
+
+
+@check(TASK, points=1)
+def test_loss_decreases(task):
+    """Средний loss по эпохам падает до уровня шума."""
+    curve = require_tensor(require_success(task.observations["loss_list"], "чтение loss_list")["loss_curve_"],
+                           "loss_list", allow_numpy=True).values
+    assert curve.ndim == 1 and curve.size >= 10, "`loss_list` должен содержать средний loss каждой эпохи."
+    assert np.all(np.isfinite(curve)), "в `loss_list` есть nan/inf — обучение разошлось."
+    xs, ys = seminar_data()
+    best = np.mean((np.polyval(np.polyfit(xs, ys, 2), xs) - ys) ** 2)
+    assert curve[-10:].mean() <= curve[:10].mean() * 1.01, "loss не уменьшается за время обучения."
+    assert curve[-1] <= best * FINAL_LOSS_FACTOR, \
+        f"итоговый loss {curve[-1]:.3f} заметно выше достижимого {best:.3f}: проверьте, что loss — квадрат ошибки."
+
+
+@check(TASK, points=1, cuda=True)
+def test_cpu_and_cuda_agree(task):
+    """Шаг обучения на GPU даёт те же числа, что на CPU."""
+    (example, cpu_run), (_, cuda_run) = task.observations["cpu_vs_cuda"]
+    cpu, cuda = require_success(cpu_run, "на CPU"), require_success(cuda_run, "на GPU")
+    for name in ("loss", "a"):
+        assert require_tensor(cuda[name], name).device_type == "cuda", f"на GPU `{name}` должен остаться на GPU."
+    assert_close(require_tensor(cuda["loss"], "loss").values, require_tensor(cpu["loss"], "loss").values,
+                 "loss на GPU и CPU", rtol=1e-4, atol=1e-5)
+    assert_close(cuda["a"].grad.values, cpu["a"].grad.values, "градиент a на GPU и CPU", rtol=1e-4, atol=1e-5)

@@ -1,0 +1,65 @@
+"""regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves."""
+import numpy as np
+from scipy import stats
+
+from autograder import wire
+from autograder.checks import check, observer, require_success, require_tensor
+
+TASK = "regression_weights"
+NAMES = ("a", "b", "c")
+DRAWS = 24
+
+
+@observer(TASK)
+def observe(probe):
+    seen = probe.values("device", *NAMES)
+    if probe.hidden:
+        seeds = probe.rng.integers(0, 2**31, size=DRAWS)
+        seen["draws"] = [probe.execute(f"__import__('torch').manual_seed({int(seed)})\n" + probe.regions[0],
+                                       outputs=NAMES) for seed in seeds]
+    return seen
+
+
+def _weight(value, name, device):
+    weight = require_tensor(value, name)
+    assert tuple(weight.shape) == (1,), f"`{name}` должен иметь форму (1,), а имеет {tuple(weight.shape)}."
+    assert weight.dtype in ("float32", "float64"), f"`{name}` должен быть вещественным, а он {weight.dtype}."
+    assert weight.requires_grad, f"`{name}` должен требовать градиентов (requires_grad=True)."
+    assert weight.is_leaf, (f"`{name}` должен быть листом графа: создайте его сразу с requires_grad=True "
+                            "(а не `.to(device)` после requires_grad).")
+    assert weight.device_type == device.split(":")[0], f"`{name}` лежит на {weight.device}, а должен на {device}."
+    return weight
+
+
+def _device(task) -> str:
+    device = task.observations["device"]
+    assert isinstance(device, wire.Device), "переменная `device` должна быть torch.device."
+    return device.value
+
+
+@check(TASK, points=1)
+def test_trainable_leaves(task):
+    """a, b, c — обучаемые тензоры формы (1,) на `device`."""
+    device = _device(task)
+    for name in NAMES:
+        _weight(task.observations[name], name, device)
+
+
+@check(TASK, points=1, hidden=True)
+def test_drawn_from_standard_normal(task):
+    """a, b, c случайны и распределены как N(0, 1)."""
+    device = _device(task)
+    samples = []
+    for run in task.observations["draws"]:
+        values = require_success(run, "при повторном запуске")
+        samples += [float(_weight(values[name], name, device).values[0]) for name in NAMES]
+    assert len(set(samples)) > len(samples) // 2, "a, b, c не случайны: при разных seed получаются одни и те же числа."
+    p_value = stats.kstest(samples, "norm").pvalue
+    assert p_value > 1e-6, "a, b, c должны быть из стандартного нормального распределения (torch.randn)."
+
+
+@check(TASK, points=1, cuda=True)
+def test_weights_on_cuda(task):
+    """На машине с GPU a, b, c лежат на GPU."""
+    for name in NAMES:
+        assert require_tensor(task.observations[name], name).device_type == "cuda", f"`{name}` должен лежать на GPU."

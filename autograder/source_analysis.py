@@ -1,0 +1,70 @@
+"""Reading a student's region as Python source, for checks about *how* it is written."""
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from IPython.core.inputtransformer2 import TransformerManager
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def parse_region(region: str) -> ast.Module:
+    """The region as an AST (IPython magics turned into plain Python first).
+
+    Raises SyntaxError when the student's code does not parse.
+    """
+    return ast.parse(TransformerManager().transform_cell(textwrap.dedent(region)))
+
+
+def _iterables(node) -> list:
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return [node.iter]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return [generator.iter for generator in node.generators]
+    return [None]  # while: no iterable, always a loop over data
+
+
+def python_loops(tree: ast.Module) -> list:
+    """Line numbers of loops and comprehensions that walk over data.
+
+    A loop over a literal tuple or list of names (``for t in (X, Y)``) handles a fixed
+    handful of objects, not the rows of a tensor, and is allowed.
+    """
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, _LOOPS):
+            if not all(isinstance(it, (ast.Tuple, ast.List)) for it in _iterables(node)):
+                found.append(node.lineno)
+    return sorted(found)
+
+
+def float_literals(tree: ast.Module) -> list:
+    """Every float constant written in the source (negative ones included)."""
+    values = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            values.append(node.value)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+                and isinstance(node.operand, ast.Constant) and type(node.operand.value) is float:
+            values.append(-node.operand.value)
+    return values
+
+
+class _ReplaceFloats(ast.NodeTransformer):
+    def __init__(self, replacements: dict):
+        self.replacements = replacements
+        self.replaced = set()
+
+    def visit_Constant(self, node):
+        if type(node.value) is float and node.value in self.replacements:
+            self.replaced.add(node.value)
+            return ast.copy_location(ast.Constant(self.replacements[node.value]), node)
+        return node
+
+
+def replace_floats(tree: ast.Module, replacements: dict) -> tuple:
+    """Source with the given float constants swapped, and which of them were found."""
+    transformer = _ReplaceFloats(replacements)
+    new_tree = transformer.visit(ast.parse(ast.unparse(tree)))  # work on a copy
+    return ast.unparse(ast.fix_missing_locations(new_tree)), transformer.replaced
