@@ -1,12 +1,28 @@
-"""nbgrader configuration of the course (read by `nbgrader ...` run from this folder)."""
+"""nbgrader configuration of the course; `nbgrader ...` run from this folder reads it.
+
+By default `nbgrader autograde` grades with our trusted engine (autograder/): scores come
+from the checks in assignments/<name>/, never from test cells run in the student's kernel.
+Set AUTOGRADER_ENGINE=nbgrader to grade with stock nbgrader instead (test cells only).
+"""
 import os
 
 c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this file
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "pytorch-basics"
-c.CourseDirectory.db_assignments = [dict(name="02_pytorch")]
 
-# A cell that runs longer than this is stopped (seconds). Our own grader reads it too.
-c.ExecutePreprocessor.timeout = 120
+# Seconds one cell may run. Stock nbgrader's Execute and our Grader both follow it.
 c.Execute.timeout = 120
+c.Grader.notebook_timeout = 900
+
+if os.environ.get("AUTOGRADER_ENGINE", "trusted") == "trusted":
+    # nbgrader's default autograde pipeline with Execute replaced by our engine.
+    c.Autograde.autograde_preprocessors = [
+        "autograder.nbgrader_plugin.TrustedExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]

@@ -5,6 +5,7 @@ import contextlib
 import io
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from .assignment import Assignment
@@ -18,13 +19,16 @@ class GradingFailed(Exception):
 
 
 def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_root: Path | str = ".",
-                     student: str | None = None, visible_only: bool = False) -> Report:
+                     student: str | None = None, visible_only: bool = False,
+                     notebook: nbformat.NotebookNode | None = None) -> Report:
     """Grade one notebook with the assignment's checks and return the report.
 
-    Raises ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
+    ``notebook`` is the file's content when the caller has already read it (nbgrader);
+    ``path`` still tells where the submission's other files are.  Raises
+    ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
     """
     grading = Grading(Path(path), student=student, visible_only=visible_only,
-                      assignment=Assignment(assignment, course_root))
+                      assignment=Assignment(assignment, course_root), notebook=notebook)
     grading.prepare()  # fail fast, before pytest, on a file that is not a gradable notebook
     args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
             "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",

@@ -34,8 +34,9 @@ def student_from_path(path: Path, assignment: str) -> str:
 
 class Grading:
     def __init__(self, submission: Path, student: Optional[str] = None, visible_only: bool = False,
-                 assignment: Optional[Assignment] = None):
+                 assignment: Optional[Assignment] = None, notebook: Optional[nbformat.NotebookNode] = None):
         self.submission = Path(submission)
+        self.notebook = notebook  # already read (nbgrader hands us one); else read from ``submission``
         self.student = student
         self.visible_only = visible_only
         self.assignment = assignment
@@ -68,7 +69,7 @@ class Grading:
         """Read and rebuild the submission; ``SubmissionError`` if it cannot be graded."""
         if self.student is None:
             self.student = student_from_path(self.submission, self.assignment.name)
-        nb = read_submission(self.submission, self.settings.max_submission_mb * 2**20)
+        nb = self.notebook or read_submission(self.submission, self.settings.max_submission_mb * 2**20)
         release_ids = {grade_id(cell) for cell in self.assignment.release.cells} - {None}
         if not release_ids & {grade_id(cell) for cell in nb.cells}:
             raise SubmissionError(self.submission, f"not a notebook of assignment {self.assignment.name} "

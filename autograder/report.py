@@ -60,8 +60,11 @@ class Report:
             for check in failing:
                 lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
         lines.append(f"{'total':<{width}}  {_points(self.total):>5} / {_points(self.max_total):<5}")
+        reasons: dict = {}
         for skipped in self.skipped:
-            lines.append(f"skipped {skipped['task']}.{skipped['name']}: {skipped['reason']}")
+            reasons.setdefault(skipped["reason"], []).append(f"{skipped['task']}.{skipped['name']}")
+        for reason, names in reasons.items():
+            lines.append(f"skipped {len(names)} check(s): {reason} ({', '.join(names)})")
         if self.stopped:
             lines.append(f"run stopped early: {self.stopped}")
         return "\n".join(lines)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite, slow end-to-end tests included (what CI runs via .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs `alembic` from the venv
+exec python -m pytest "$@"

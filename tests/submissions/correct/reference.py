@@ -1,0 +1,1 @@
+# The instructor's own solutions, unchanged: full marks everywhere.

@@ -1,0 +1,23 @@
+"""Every submission of the team's corpus gets exactly the verdict its header expects."""
+import nbformat
+import pytest
+
+from autograder.api import grade_submission
+from corpus import REPO, build_notebook, cases
+
+CASES = cases("correct") + cases("wrong")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_corpus_verdict(case, tmp_path):
+    path = tmp_path / "submitted" / case.path.stem / "02_pytorch" / "02_pytorch.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(build_notebook(case), path)
+    report = grade_submission(path, "02_pytorch", REPO)
+    scores = {name: task.score for name, task in report.tasks.items()}
+    expected = {name: case.expect.get(name, task.max_score) for name, task in report.tasks.items()}
+    failing = {f"{name}.{check.name}" for name, task in report.tasks.items() for check in task.checks if not check.passed}
+    assert scores == expected, report.table()
+    if case.fails is not None:
+        assert failing == case.fails, report.table()
