@@ -101,14 +101,18 @@ def _student_solution_sources(student: nbformat.NotebookNode, solution_types: di
 
 
 def _extra_cells_after_anchors(student: nbformat.NotebookNode, release_ids: set) -> dict:
-    """The student's own cells, grouped under the release cell they follow (None: before all)."""
+    """The student's own cells, grouped under the release cell they follow (None: before all).
+
+    As nbgrader's DeduplicateIds does, only the first cell with a grade_id plays that role;
+    later copies are the student's own plain cells.
+    """
     groups: dict = {None: []}
     anchor = None
     for cell in student.cells:
         gid = grade_id(cell)
-        if gid in release_ids:
+        if gid in release_ids and gid not in groups:
             anchor = gid
-            groups.setdefault(anchor, [])
+            groups[anchor] = []
             continue
         extra = copy.deepcopy(cell)
         extra.get("metadata", {}).pop("nbgrader", None)  # a student cell claims no grading role

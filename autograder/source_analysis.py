@@ -40,15 +40,11 @@ def python_loops(tree: ast.Module) -> list:
 
 
 def float_literals(tree: ast.Module) -> list:
-    """Every float constant written in the source (negative ones included)."""
-    values = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and type(node.value) is float:
-            values.append(node.value)
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-                and isinstance(node.operand, ast.Constant) and type(node.operand.value) is float:
-            values.append(-node.operand.value)
-    return values
+    """Every float constant written in the source, with its sign (``-0.5`` is -0.5)."""
+    negated = {id(node.operand) for node in ast.walk(tree)
+               if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)}
+    return [-node.value if id(node) in negated else node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and type(node.value) is float]
 
 
 class _ReplaceFloats(ast.NodeTransformer):

@@ -4,5 +4,5 @@ import os
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "tiny"
-c.Grader.cell_timeout = 10
+c.Grader.cell_timeout = 5
 c.Grader.notebook_timeout = 60

@@ -1,0 +1,151 @@
+"""The engine end to end, on the tiny second course (numpy only, two tasks)."""
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder.api import grade_submission
+from autograder.notebook import grade_id
+from corpus import REPO
+
+TINY = REPO / "tests/courses/tiny"
+SOURCE = TINY / "source/00_tiny/00_tiny.ipynb"
+RELEASE = TINY / "release/00_tiny/00_tiny.ipynb"
+SCALED_TEMPLATE = "def scaled(xs, factor):\n{body}\n    return result\n"
+
+pytestmark = pytest.mark.slow
+
+
+def submission(tmp_path, student="alice", **sources):
+    """The reference notebook with some solution cells replaced; written in nbgrader's layout."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        if grade_id(cell) in sources:
+            cell.source = sources[grade_id(cell)]
+    path = tmp_path / "submitted" / student / "00_tiny" / "00_tiny.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def grade(path, **kwargs):
+    return grade_submission(path, "00_tiny", TINY, **kwargs)
+
+
+def scores(report):
+    return {name: (task.score, task.status) for name, task in report.tasks.items()}
+
+
+def test_reference_full_and_blank_zero():
+    assert scores(grade(SOURCE, student="ref")) == {"squares": (2, "passed"), "scaled": (1, "passed")}
+    blank = grade(RELEASE, student="blank")
+    assert scores(blank) == {"squares": (0, "not_attempted"), "scaled": (0, "not_attempted")}
+    assert "заглушка" in blank.tasks["squares"].checks[0].message
+
+
+def test_seed_comes_from_student_and_assignment(tmp_path):
+    path = submission(tmp_path, squares="squares = values ** 2")
+    first, again, other = grade(path), grade(path), grade(path, student="bob")
+    assert first.student == "alice" and first.seed == again.seed != other.seed
+    assert first.to_dict()["tasks"] == again.to_dict()["tasks"]
+
+
+def test_hard_coded_answer_fails_the_hidden_check(tmp_path):
+    report = grade(submission(tmp_path, squares="squares = np.array([0., 1., 4., 9., 16.])"))
+    checks = {c.name: c.passed for c in report.tasks["squares"].checks}
+    assert checks == {"test_values": True, "test_hidden_values": False}
+
+
+@pytest.mark.parametrize("source", [
+    "class AlwaysEqual:\n    def __eq__(self, other):\n        return True\nsquares = AlwaysEqual()",
+    "class Sneaky(np.ndarray):\n    pass\nsquares = (values ** 2).view(Sneaky)",
+    "np.allclose = lambda *a, **k: True\nimport builtins\nbuiltins.AssertionError = KeyError\nsquares = values",
+])
+def test_objects_that_lie_and_monkeypatching_gain_nothing(tmp_path, source):
+    assert scores(grade(submission(tmp_path, squares=source)))["squares"][0] == 0
+
+
+def test_student_exception_is_reported_as_theirs(tmp_path):
+    report = grade(submission(tmp_path, squares="squares = values ** 2 / undefined_name"))
+    squares = report.tasks["squares"]
+    assert (squares.score, squares.status) == (0, "error") and report.tasks["scaled"].score == 1
+    assert all("NameError" in check.message for check in squares.checks)
+    assert not any("внутренняя ошибка" in check.message for check in squares.checks)
+
+
+def test_stderr_and_warnings_cost_nothing(tmp_path):
+    source = "import sys, warnings\nprint('noise', file=sys.stderr)\nwarnings.warn('careful')\nsquares = values ** 2"
+    assert scores(grade(submission(tmp_path, squares=source)))["squares"] == (2, "passed")
+
+
+def test_timeout_costs_the_tasks_at_and_after_the_cell(tmp_path):
+    report = grade(submission(tmp_path, squares="while True:\n    pass"))
+    assert scores(report) == {"squares": (0, "timeout"), "scaled": (0, "timeout")}
+    assert report.stopped
+
+
+def test_hang_inside_a_probe_keeps_earlier_points(tmp_path):
+    body = "    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass"
+    report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body=body)))
+    assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
+
+
+def test_dead_kernel_keeps_earlier_points(tmp_path):
+    body = "    import os\n    os._exit(3)"
+    report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body=body)))
+    assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "kernel_died")}
+
+
+def test_visible_only_runs_no_hidden_check():
+    report = grade(SOURCE, student="self-check", visible_only=True)
+    names = [c.name for task in report.tasks.values() for c in task.checks]
+    assert names == ["test_values", "test_scaled"] and report.total == report.max_total == 2
+
+
+def cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_grade_writes_the_report(tmp_path):
+    out = tmp_path / "reports" / "ref.json"
+    result = cli("grade", str(SOURCE), "--assignment", "00_tiny", "--course-dir", str(TINY),
+                 "--student", "ref", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "squares" in result.stdout and "3 / 3" in result.stdout
+    report = json.loads(out.read_text())
+    assert set(report) >= {"assignment", "student", "seed", "total", "max_total", "duration_s", "tasks", "skipped"}
+    check = report["tasks"]["squares"]["checks"][0]
+    assert set(check) >= {"name", "score", "max_score", "passed", "message"}
+    assert report["total"] == report["max_total"] == 3
+
+
+def test_cli_refuses_an_ungradable_file_in_one_line(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{")
+    result = cli("grade", str(bad), "--assignment", "00_tiny", "--course-dir", str(TINY))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and str(bad) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_refuses_another_assignments_notebook(tmp_path):
+    other = tmp_path / "other.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), other)
+    result = cli("grade", str(other), "--assignment", "00_tiny", "--course-dir", str(TINY))
+    assert result.returncode == 2 and "not a notebook of assignment 00_tiny" in result.stderr
+
+
+def test_cli_check_shows_visible_checks_only():
+    result = cli("check", str(RELEASE), "--assignment", "00_tiny", "--course-dir", str(TINY))
+    assert result.returncode == 0
+    assert "not_attempted" in result.stdout and "hidden" not in result.stdout
+
+
+def test_plain_pytest_runs_the_same_checks():
+    result = subprocess.run([sys.executable, "-m", "pytest", str(TINY / "assignments/00_tiny"),
+                             "--submission", str(SOURCE), "-q", "-p", "no:cacheprovider"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout
+    assert "3 passed" in result.stdout and "3 / 3" in result.stdout

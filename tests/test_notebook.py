@@ -1,0 +1,95 @@
+"""Reading submissions (one-line errors) and rebuilding them around the release's cells."""
+import json
+
+import nbformat
+import pytest
+
+from autograder.notebook import SubmissionError, grade_id, read_submission, rebuild
+from corpus import REPO
+
+TINY = REPO / "tests/courses/tiny"
+RELEASE = nbformat.read(TINY / "release/00_tiny/00_tiny.ipynb", as_version=4)
+SOURCE = nbformat.read(TINY / "source/00_tiny/00_tiny.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "the file is empty"),
+    (b"{not json", "not valid JSON"),
+    (b"\xff\xfe\x00", "not a UTF-8 text file"),
+    (b"[1, 2]", "not a Jupyter notebook"),
+    (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(), "v3 is not supported"),
+    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": [{"cell_type": "bogus"}], "metadata": {}}).encode(),
+     "malformed notebook"),
+])
+def test_bad_files_give_one_line_naming_file_and_problem(tmp_path, content, problem):
+    path = tmp_path / "sub.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(SubmissionError) as error:
+        read_submission(path)
+    message = str(error.value)
+    assert message.startswith(str(path)) and problem in message and "\n" not in message
+
+
+def test_size_limit(tmp_path):
+    path = tmp_path / "big.ipynb"
+    path.write_bytes(b" " * 2048)
+    with pytest.raises(SubmissionError, match="over the 0 MiB limit"):
+        read_submission(path, max_bytes=1024)
+
+
+def test_a_large_valid_notebook_is_read(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "A" * 5_000_000})]
+    path = tmp_path / "image.ipynb"
+    nbformat.write(nb, path)
+    assert read_submission(path).cells[0].source == "x = 1"
+
+
+def sources_by_id(nb):
+    return {grade_id(cell): cell.source for cell in nb.cells if grade_id(cell)}
+
+
+def test_test_and_locked_cells_come_back_from_the_release():
+    student = nbformat.from_dict(json.loads(json.dumps(SOURCE)))
+    by_id = {grade_id(cell): cell for cell in student.cells}
+    by_id["squares_test"].source = "pass  # the student emptied the test"
+    by_id["given"].source = "values = None"
+    by_id["squares_test"].metadata.nbgrader["points"] = 1000
+    student.cells.remove(by_id["scaled_test"])  # deleted
+    by_id["intro"].cell_type = "code"  # retyped
+    rebuilt = rebuild(student, RELEASE)
+    assert sources_by_id(rebuilt)["squares_test"] == sources_by_id(RELEASE)["squares_test"]
+    assert sources_by_id(rebuilt)["given"] == sources_by_id(RELEASE)["given"]
+    assert sources_by_id(rebuilt)["scaled_test"] == sources_by_id(RELEASE)["scaled_test"]
+    assert [grade_id(c) for c in rebuilt.cells] == [grade_id(c) for c in RELEASE.cells]
+    assert all(c.metadata.get("nbgrader", {}).get("points") != 1000 for c in rebuilt.cells)
+
+
+def test_solutions_and_own_cells_are_kept_in_place():
+    student = nbformat.from_dict(json.loads(json.dumps(SOURCE)))
+    helper = nbformat.v4.new_code_cell("def helper(v):\n    return v ** 2")
+    helper.metadata["nbgrader"] = {"grade": True, "grade_id": "fake", "points": 99, "solution": False}
+    student.cells.insert(2, helper)
+    student.cells.reverse()  # reordered: the release's order wins, own cells follow their anchor
+    rebuilt = rebuild(student, RELEASE)
+    assert sources_by_id(rebuilt)["squares"] == sources_by_id(SOURCE)["squares"]
+    own = [c for c in rebuilt.cells if c.source.startswith("def helper")]
+    assert len(own) == 1 and "nbgrader" not in own[0].metadata
+
+
+def test_duplicated_solution_ids_use_the_first_and_keep_the_rest_as_plain_cells():
+    student = nbformat.from_dict(json.loads(json.dumps(RELEASE)))
+    first = next(c for c in student.cells if grade_id(c) == "squares")
+    first.source = "squares = values ** 2"
+    copy = nbformat.from_dict(json.loads(json.dumps(first)))
+    copy.source = "squares = values * 0"
+    student.cells.append(copy)
+    rebuilt = rebuild(student, RELEASE)
+    assert sources_by_id(rebuilt)["squares"] == "squares = values ** 2"
+    assert any(c.source == "squares = values * 0" and "nbgrader" not in c.metadata for c in rebuilt.cells)
+
+
+def test_cell_ids_are_unique_and_valid():
+    rebuilt = rebuild(SOURCE, RELEASE)
+    nbformat.validate(rebuilt)
+    assert len({c.id for c in rebuilt.cells}) == len(rebuilt.cells)

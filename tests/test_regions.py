@@ -1,0 +1,53 @@
+"""The student's region is found inside template code, however they edited around it."""
+from autograder.regions import extract_regions, is_untouched_stub
+
+LOOP_TEMPLATE = """for epoch in range(3):
+    for i in indices:
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+        with torch.no_grad():
+            a -= lr * a.grad
+        loss_epoch.append(loss.item())
+"""
+
+CLASS_TEMPLATE = """class MySigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+        return val
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+        return grad"""
+
+
+def test_region_with_blank_lines_inside_a_loop():
+    student = LOOP_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n",
+                                    "        x = xs[i]\n\n        loss = (model(x) - ys[i]) ** 2\n        loss.backward()\n")
+    (region,) = extract_regions(LOOP_TEMPLATE, student)
+    assert region.split("\n") == ["        x = xs[i]", "", "        loss = (model(x) - ys[i]) ** 2",
+                                  "        loss.backward()", ""]
+
+
+def test_two_regions_in_a_class():
+    student = CLASS_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n        return val",
+                                     "        val = torch.sigmoid(x)\n        ctx.save_for_backward(val)\n        return val")
+    student = student.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n        return grad",
+                              "        val, = ctx.saved_tensors\n        grad = grad_output * val * (1 - val)\n        return grad")
+    forward, backward = extract_regions(CLASS_TEMPLATE, student)
+    assert "torch.sigmoid" in forward and "return" not in forward
+    assert "saved_tensors" in backward and "return" not in backward
+
+
+def test_whole_cell_region():
+    assert extract_regions("# YOUR CODE HERE\nraise NotImplementedError()", "y = 1\nz = 2") == ["y = 1\nz = 2"]
+
+
+def test_untouched_stub_is_recognised():
+    (region,) = extract_regions(LOOP_TEMPLATE, LOOP_TEMPLATE)
+    assert is_untouched_stub(region)
+    assert not is_untouched_stub("x = 1\nraise NotImplementedError()")
