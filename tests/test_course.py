@@ -1,0 +1,158 @@
+"""The course material: instructor notebook, committed release, and the grade_id contract."""
+import ast
+import importlib.util
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.assignment import Assignment
+from autograder.notebook import grade_id, is_solution, is_test, nbgrader_meta
+from corpus import REPO
+from course_copy import copy_course, nbgrader
+
+SOURCE_PATH = REPO / "source/02_pytorch/02_pytorch.ipynb"
+RELEASE_PATH = REPO / "release/02_pytorch/02_pytorch.ipynb"
+SEED_PATH = REPO.parent / "shared/seed/02_pytorch_seminar.txt"
+CONTRACT = {"cosine_matrix": 5, "imagenet_normalization": 3, "regression_data": 2,
+            "regression_weights": 2, "regression_step": 5, "my_sigmoid": 5}
+MANUAL_ANSWERS = {"answer_backward_twice", "answer_no_grad_memory", "answer_requires_grad_data", "answer_real_task"}
+SOURCE = nbformat.read(SOURCE_PATH, as_version=4)
+RELEASE = nbformat.read(RELEASE_PATH, as_version=4)
+
+
+def cells_by_id(nb):
+    return {grade_id(cell): cell for cell in nb.cells if grade_id(cell)}
+
+
+def code_of(nb):
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def test_notebooks_are_nbformat_4_5_with_unique_ids():
+    for nb in (SOURCE, RELEASE):
+        nbformat.validate(nb)
+        assert (nb.nbformat, nb.nbformat_minor) >= (4, 5)
+        assert len({cell.id for cell in nb.cells}) == len(nb.cells)
+        ids = [grade_id(cell) for cell in nb.cells if grade_id(cell)]
+        assert len(ids) == len(set(ids))
+
+
+def test_contract_solution_cells_and_their_test_cells():
+    tasks = Assignment("02_pytorch", REPO).tasks
+    assert list(tasks) == list(CONTRACT)
+    for task, points in CONTRACT.items():
+        assert tasks[task].test_cell == f"{task}_test" and tasks[task].test_points == points
+    assert {gid for gid, c in cells_by_id(SOURCE).items() if c.cell_type == "markdown" and is_solution(c)} \
+        == MANUAL_ANSWERS
+    assert all(nbgrader_meta(cells_by_id(SOURCE)[gid])["points"] == 1 for gid in MANUAL_ANSWERS)
+
+
+@pytest.mark.parametrize("task", CONTRACT)
+def test_release_holds_the_stub_and_no_solution(task):
+    cell = cells_by_id(RELEASE)[task]
+    stubs = re.findall(r"^( *)# YOUR CODE HERE\n\1raise NotImplementedError\(\)$", cell.source, re.M)
+    assert len(stubs) == (2 if task == "my_sigmoid" else 1)
+    assert "BEGIN SOLUTION" not in cell.source
+
+
+def test_release_reveals_no_solution_and_no_hidden_test():
+    text = RELEASE_PATH.read_text(encoding="utf-8")
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "X_unit", "ctx.save_for_backward(val)",
+                   "loss = (y_pred - y_true) ** 2"):
+        assert secret not in text
+    source = "\n".join(cell.source for cell in SOURCE.cells)
+    hidden = "\n".join(re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", source, re.S))
+    visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", source, flags=re.S)
+    secret_lines = {line.strip() for line in hidden.splitlines() if len(line.strip()) > 15} \
+        - {line.strip() for line in visible.splitlines()}
+    assert len(secret_lines) > 10, "the instructor notebook should have hidden tests"
+    released = "\n".join(cell.source for cell in RELEASE.cells)
+    assert not [line for line in secret_lines if line in released]
+
+
+def test_templates_around_regions_are_the_contract():
+    step = cells_by_id(RELEASE)["regression_step"].source
+    assert "    for i in indices:\n        # YOUR CODE HERE\n        raise NotImplementedError()\n\n" \
+           "        with torch.no_grad():" in step
+    sigmoid = cells_by_id(RELEASE)["my_sigmoid"].source
+    assert "raise NotImplementedError()\n        return val" in sigmoid
+    assert "raise NotImplementedError()\n        return grad" in sigmoid
+
+
+def check_points(module_path: Path) -> dict:
+    """Points of each check in a check module, read from its pytest marks."""
+    spec = importlib.util.spec_from_file_location(module_path.stem, module_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    points = {}
+    for function in vars(module).values():
+        for mark in getattr(function, "pytestmark", []):
+            if mark.name == "check":
+                points[function.__name__] = (mark.kwargs["points"], mark.kwargs.get("cuda", False))
+    return points
+
+
+@pytest.mark.parametrize("task", CONTRACT)
+def test_check_points_match_the_test_cells(task):
+    points = check_points(REPO / f"assignments/02_pytorch/test_{task}.py")
+    assert sum(p for p, cuda in points.values() if not cuda) == CONTRACT[task]
+
+
+def test_test_cells_assert_and_never_end_in_a_bare_value():
+    for cell in SOURCE.cells:
+        if is_test(cell):
+            last = ast.parse(cell.source).body[-1]
+            assert not isinstance(last, ast.Expr) or isinstance(last.value, ast.Call) and \
+                ast.unparse(last.value.func) in ("torch.testing.assert_close", "print"), grade_id(cell)
+            assert "assert" in cell.source
+
+
+def test_notebook_avoids_known_traps():
+    code = "\n".join(code_of(SOURCE))
+    assert "assert_allclose" not in code and "cuda:0" not in code
+    for line in code.splitlines():
+        if "%timeit" in line:
+            assert re.search(r"-n \d+", line) and re.search(r"-r \d+", line), line
+    ipympl = [source for source in code_of(SOURCE) if "ipympl" in source]
+    assert ipympl and all('find_spec("ipympl")' in source for source in ipympl)
+    tagged = [c.source for c in SOURCE.cells if "raises-exception" in c.metadata.get("tags", [])]
+    assert any(".item()" in s for s in tagged) and any("backward()" in s for s in tagged)
+
+
+@pytest.mark.skipif(not SEED_PATH.exists(), reason="the seed text is not beside this checkout")
+def test_no_sentence_of_the_seed_is_pasted():
+    ours = " ".join(c.source for c in SOURCE.cells if c.cell_type == "markdown")
+    seed_prose = [line.strip(" *#-") for line in SEED_PATH.read_text(encoding="utf-8").splitlines()
+                  if re.search("[а-яА-Я]", line) and not line.startswith("In [")]
+    pasted = [line for line in seed_prose if len(line.split()) >= 6 and line in ours]
+    assert not pasted
+
+
+def run_notebook(nb, cwd):
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    started = time.monotonic()
+    client.execute()
+    return time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_instructor_notebook_runs_top_to_bottom_on_cpu(tmp_path):
+    nb = nbformat.read(SOURCE_PATH, as_version=4)
+    seconds = run_notebook(nb, tmp_path)  # raises on any error outside raises-exception cells
+    print(f"instructor notebook ran in {seconds:.1f} s")
+    for cell in nb.cells:
+        if is_test(cell):
+            assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], grade_id(cell)
+
+
+def test_committed_release_matches_a_fresh_generation(tmp_path):
+    course = copy_course(tmp_path, with_release=False)
+    nbgrader(course, "generate_assignment", "02_pytorch", "--force")
+    fresh = json.loads((course / "release/02_pytorch/02_pytorch.ipynb").read_text(encoding="utf-8"))
+    committed = json.loads(RELEASE_PATH.read_text(encoding="utf-8"))
+    assert fresh == committed, "release/ is stale: run `nbgrader generate_assignment 02_pytorch --force`"
