@@ -29,13 +29,16 @@ def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_ro
     """
     grading = Grading(Path(path), student=student, visible_only=visible_only,
                       assignment=Assignment(assignment, course_root), notebook=notebook)
-    grading.prepare()  # fail fast, before pytest, on a file that is not a gradable notebook
+    grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
             "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",
             "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header", "-W", "ignore"]
     pytest_output = io.StringIO()
-    with contextlib.redirect_stdout(pytest_output):
-        exit_code = pytest.main(args, plugins=[GradingPlugin(grading)])
+    try:
+        with contextlib.redirect_stdout(pytest_output):
+            exit_code = pytest.main(args, plugins=[GradingPlugin(grading)])
+    finally:
+        grading.close()
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = pytest_output.getvalue().strip().splitlines()[-1:] or [str(exit_code)]
         raise GradingFailed(f"the checks of {assignment} could not run: {tail[0]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Float, Integer, Unicode
+from traitlets import Float, Integer, List, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
 
@@ -23,6 +23,9 @@ class Grader(Configurable):
         900, help="Seconds the whole submission may run; tasks not reached by then score 0.").tag(config=True)
     startup_timeout = Float(60, help="Seconds to wait for the kernel to start.").tag(config=True)
     kernel_name = Unicode("python3", help="Jupyter kernel that runs submissions.").tag(config=True)
+    preload_modules = List(
+        Unicode(), [], help="Modules the kernel imports while it boots, before any student code "
+                            "(e.g. torch): their import then overlaps with the grader's start-up.").tag(config=True)
     max_submission_mb = Integer(50, help="Larger notebook files are refused unread.").tag(config=True)
 
 

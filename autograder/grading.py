@@ -1,6 +1,7 @@
 """State of grading one submission: the run, the check results, and the report."""
 from __future__ import annotations
 
+import tempfile
 import time
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,7 @@ import nbformat
 from . import runner
 from .assignment import Assignment
 from .config import grader_settings
+from .kernel import KernelSession
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
 
@@ -46,6 +48,8 @@ class Grading:
         self.skipped: list = []
         self.started = time.monotonic()
         self._run: Optional[runner.NotebookRun] = None
+        self._kernel: Optional[KernelSession] = None
+        self._workdir: Optional[tempfile.TemporaryDirectory] = None
 
     def bind_assignment(self, checks_dir: Path) -> None:
         if self.assignment is None:
@@ -76,12 +80,38 @@ class Grading:
                                                    "(none of its graded cells is there)")
         return rebuild(nb, self.assignment.release)
 
+    def start_kernel(self) -> None:
+        """Launch the submission's kernel; ``grade_submission`` does it before pytest collects
+        the checks, so that the kernel boots while the grader imports them."""
+        if self._kernel is not None:
+            return
+        nb = self.prepare()
+        self._workdir = tempfile.TemporaryDirectory(prefix="autograder-")
+        workdir = Path(self._workdir.name)
+        runner.copy_submission_files(self.submission.parent, workdir, self.submission)
+        settings = self.settings
+        self._kernel = KernelSession(nb, workdir, settings.kernel_name, settings.cell_timeout,
+                                     time.monotonic() + settings.notebook_timeout, settings.startup_timeout,
+                                     tuple(settings.preload_modules))
+        self._kernel.start()
+
     def run(self) -> runner.NotebookRun:
         if self._run is None:
-            self._run = runner.run_submission(self.prepare(), self.submission, self.assignment, self.observers,
-                                              self.seed, hidden=not self.visible_only, settings=self.settings,
-                                              gpu=self.gpu_available)
+            self.start_kernel()
+            try:
+                self._run = runner.run_submission(self._kernel, self.assignment, self.observers, self.seed,
+                                                  hidden=not self.visible_only, gpu=self.gpu_available)
+            finally:
+                self.close()
         return self._run
+
+    def close(self) -> None:
+        """Kill the kernel and remove its working directory (idempotent)."""
+        if self._kernel is not None:
+            self._kernel.close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
 
     def expect(self, task: str, name: str, points: float, hidden: bool) -> None:
         self.expected.setdefault(task, {})[name] = (points, hidden)

@@ -60,21 +60,31 @@ class KernelSession:
     """
 
     def __init__(self, nb: nbformat.NotebookNode, workdir: Path, kernel_name: str,
-                 cell_timeout: float, deadline: float, startup_timeout: float = 60):
+                 cell_timeout: float, deadline: float, startup_timeout: float = 60,
+                 preload_modules: tuple = ()):
         self.nb = nb
         self.cell_timeout = cell_timeout
         self.deadline = deadline
+        # Modules imported while the kernel boots (before any student code), so that their
+        # import overlaps with the grader's own start-up instead of following it.
+        preload = [f"--IPKernelApp.exec_lines=__import__({name!r})" for name in preload_modules]
         self._client = NotebookClient(
             nb, kernel_name=kernel_name, timeout=int(cell_timeout),
             startup_timeout=int(startup_timeout), allow_errors=True, interrupt_on_timeout=False,
-            shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}})
+            shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}},
+            extra_arguments=preload)
         self._module = "_autograder_probe_" + secrets.token_hex(8)
-        self._context = None
+
+    def start(self) -> None:
+        """Launch the kernel process without waiting for it; ``__enter__`` waits."""
+        if self._client.km is None:
+            self._client.km = self._client.create_kernel_manager()
+            self._client.start_new_kernel()
 
     def __enter__(self) -> "KernelSession":
-        self._context = self._client.setup_kernel()
-        self._context.__enter__()
         try:
+            self.start()
+            self._client.start_new_kernel_client()
             self._install_probe()
         except BaseException:
             self.close()
@@ -86,12 +96,12 @@ class KernelSession:
 
     def close(self) -> None:
         """Kill the kernel's whole process group; safe to call twice."""
-        if self._context is not None:
-            context, self._context = self._context, None
+        if self._client.km is not None:
             try:
-                context.__exit__(None, None, None)
+                self._client._cleanup_kernel()
             except Exception:  # the kernel may already be gone; nothing left to clean
                 pass
+            self._client.km = self._client.kc = None
 
     def _remaining(self, limit: float) -> float:
         left = self.deadline - time.monotonic()

@@ -40,6 +40,8 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def notebook_run(request) -> runner.NotebookRun:
     """The submission, run once for the whole session."""
+    if GRADING not in request.config.stash:
+        pytest.fail("these are autograder checks: run them with --submission NOTEBOOK", pytrace=False)
     return request.config.stash[GRADING].run()
 
 

@@ -9,8 +9,6 @@ the tasks before keep what was observed.
 from __future__ import annotations
 
 import shutil
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -71,41 +69,37 @@ def gpu_available() -> bool:
     return torch.cuda.is_available()
 
 
-def _copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
+def copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
     """The kernel sees the submission's own files (data a student shipped), nothing else."""
     for item in folder.iterdir():
         if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook:
             shutil.copy(item, workdir / item.name)
 
 
-def run_submission(nb: nbformat.NotebookNode, submission_path: Path, assignment: Assignment,
-                   observers: dict, seed: int, hidden: bool, settings, gpu: bool) -> NotebookRun:
-    """Execute ``nb`` (already rebuilt) and observe every task that has an observer."""
+def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,
+                   hidden: bool, gpu: bool) -> NotebookRun:
+    """Execute the kernel's (rebuilt) notebook and observe every task that has an observer."""
+    nb = kernel.nb
     tasks = {gid: TaskRun(gid) for gid in assignment.tasks}
     places = {index: grade_id(cell) for index, cell in enumerate(nb.cells)
               if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) in tasks}
-    deadline = time.monotonic() + settings.notebook_timeout
     run = NotebookRun(tasks=tasks, notebook=nb)
-    with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
-        _copy_submission_files(submission_path.parent, Path(workdir), submission_path)
-        with KernelSession(nb, Path(workdir), settings.kernel_name, settings.cell_timeout, deadline,
-                           settings.startup_timeout) as kernel:
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or is_test(cell):
-                    continue
-                gid = places.get(index)
-                try:
-                    result = kernel.run_cell(index)
-                    if gid is not None:
-                        _observe(tasks[gid], index, result.error, kernel, assignment, observers,
-                                 seed, hidden, gpu)
-                except (KernelTimeout, KernelDied) as stop:
-                    run.stopped = f"cell {index}: {stop}"
-                    status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
-                    for later in places.values():
-                        if tasks[later].cell_index is None or later == gid:
-                            tasks[later].status, tasks[later].error = status, str(stop)
-                    break
+    with kernel:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or is_test(cell):
+                continue
+            gid = places.get(index)
+            try:
+                result = kernel.run_cell(index)
+                if gid is not None:
+                    _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu)
+            except (KernelTimeout, KernelDied) as stop:
+                run.stopped = f"cell {index}: {stop}"
+                status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
+                for later in places.values():
+                    if tasks[later].cell_index is None or later == gid:
+                        tasks[later].status, tasks[later].error = status, str(stop)
+                break
     return run
 
 
