@@ -15,6 +15,10 @@ that data in the grader's process)::
 Options of ``check``: ``hidden=True`` -- uses hidden inputs, so ``python -m autograder
 check`` neither runs nor shows it; ``cuda=True`` -- needs a GPU, skipped (and not counted
 toward the maximum) on a machine without one.
+
+An observer may put plain JSON-able data of the student's own run under the key
+``"feedback"`` of what it returns (never hidden inputs): it is copied into the report for
+the student's feedback plots.
 """
 from __future__ import annotations
 

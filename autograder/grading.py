@@ -151,9 +151,10 @@ class Grading:
                       if (task, name) not in skipped_names]
             score = sum(c.score for c in checks)
             max_score = sum(c.max_score for c in checks)
+            run_task = run_tasks.get(task)
             tasks[task] = TaskResult(score=score, max_score=max_score,
-                                     status=_task_status(run_tasks.get(task), score, max_score),
-                                     checks=checks)
+                                     status=_task_status(run_task, score, max_score), checks=checks,
+                                     feedback=run_task.observations.get("feedback", {}) if run_task else {})
         return Report(assignment=self.assignment.name, student=self.student, seed=self.seed,
                       total=sum(t.score for t in tasks.values()), max_total=sum(t.max_score for t in tasks.values()),
                       duration_s=round(time.monotonic() - self.started, 3), tasks=tasks, skipped=self.skipped,

@@ -28,6 +28,7 @@ class TaskResult:
     max_score: float
     status: str  # passed, partial, failed, error, not_attempted, timeout, kernel_died
     checks: list = field(default_factory=list)
+    feedback: dict = field(default_factory=dict)  # the student's own data for feedback plots
 
 
 @dataclass

@@ -12,6 +12,10 @@ PUBLIC_EXAMPLE = {"a": 1.5, "b": -0.5, "c": 0.25, "x": 2.0, "y": 3.0}
 # Tolerances for the trained parameters vs the least-squares fit: 300 epochs of SGD with
 # lr=1e-4 from a torch.randn start leave c up to ~0.4 away (measured), a and b closer.
 FIT_TOLERANCE = np.array([0.2, 0.1, 0.75])
+CURVES = ("loss_list", "a_list", "b_list", "c_list")
+CURVES_SOURCE = "import numpy\n" + "".join(
+    f"try:\n    {name}_ = numpy.asarray({name}, dtype=numpy.float64)\nexcept Exception:\n    {name}_ = None\n"
+    for name in CURVES)
 FINAL_LOSS_FACTOR = 1.25
 
 
@@ -33,6 +37,16 @@ def _one_step(probe, example, device):
     return example, probe.execute(source, inputs, outputs=("loss", "a", "b", "c"))
 
 
+def _feedback_data(seen, curves) -> dict:
+    """The student's own training history, for the plots of their feedback (plain lists)."""
+    data = {name: [float(v) for v in curves.values[f"{name}_"].values]
+            for name in CURVES if not curves.error and isinstance(curves.values.get(f"{name}_"), wire.Array)}
+    weights = [seen[name] for name in "abc"]
+    if all(isinstance(w, wire.Tensor) and w.values is not None and w.values.size == 1 for w in weights):
+        data["fit"] = [float(w.values.reshape(-1)[0]) for w in weights]
+    return data
+
+
 def _random_example(rng):
     a, b, c = (float(np.float32(v)) for v in rng.normal(size=3))
     return {"a": a, "b": b, "c": c, "x": float(rng.uniform(-3, 3)), "y": float(rng.normal(0, 3))}
@@ -44,8 +58,9 @@ def observe(probe):
     device = device.value if isinstance(device, wire.Device) and device.value.split(":")[0] in ("cpu", "cuda") \
         else "cpu"
     seen = probe.values("a", "b", "c")
-    seen["loss_list"] = probe.execute("import numpy\nloss_curve_ = numpy.asarray(loss_list, dtype=numpy.float64)",
-                                      outputs=("loss_curve_",))
+    curves = probe.execute(CURVES_SOURCE, outputs=tuple(f"{name}_" for name in CURVES))
+    seen["loss_list"] = curves
+    seen["feedback"] = _feedback_data(seen, curves)
     seen["public_step"] = _one_step(probe, PUBLIC_EXAMPLE, device)
     if probe.hidden:
         seen["hidden_steps"] = [_one_step(probe, _random_example(probe.rng), device) for _ in range(3)]
@@ -110,7 +125,7 @@ def test_training_converges(task):
 @check(TASK, points=1)
 def test_loss_decreases(task):
     """Средний loss по эпохам падает до уровня шума."""
-    curve = require_tensor(require_success(task.observations["loss_list"], "чтение loss_list")["loss_curve_"],
+    curve = require_tensor(require_success(task.observations["loss_list"], "чтение loss_list")["loss_list_"],
                            "loss_list", allow_numpy=True).values
     assert curve.ndim == 1 and curve.size >= 10, "`loss_list` должен содержать средний loss каждой эпохи."
     assert np.all(np.isfinite(curve)), "в `loss_list` есть nan/inf — обучение разошлось."
