@@ -20,15 +20,16 @@ class GradingFailed(Exception):
 
 def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_root: Path | str = ".",
                      student: str | None = None, visible_only: bool = False,
-                     notebook: nbformat.NotebookNode | None = None) -> Report:
+                     notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None) -> Report:
     """Grade one notebook with the assignment's checks and return the report.
 
     ``notebook`` is the file's content when the caller has already read it (nbgrader);
-    ``path`` still tells where the submission's other files are.  Raises
+    ``path`` still tells where the submission's other files are.  ``sandbox`` overrides
+    ``c.Sandbox.enabled`` of the course config (limits apply either way).  Raises
     ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
     """
     grading = Grading(Path(path), student=student, visible_only=visible_only,
-                      assignment=Assignment(assignment, course_root), notebook=notebook)
+                      assignment=Assignment(assignment, course_root), notebook=notebook, sandbox=sandbox)
     grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
             "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",

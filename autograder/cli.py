@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--assignment", default="02_pytorch")
         sub.add_argument("--course-dir", type=Path, default=Path("."),
                          help="course root with source/, release/, assignments/ (default: current directory)")
+        sub.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=None,
+                         help="run the kernel without bubblewrap (limits still apply)")
     return parser
 
 
@@ -43,7 +45,8 @@ def write_atomically(path: Path, text: str) -> None:
 def _grade(args) -> int:
     from .api import grade_submission
 
-    report = grade_submission(args.submission, args.assignment, args.course_dir, student=args.student)
+    report = grade_submission(args.submission, args.assignment, args.course_dir, student=args.student,
+                              sandbox=args.sandbox)
     print(report.table())
     if args.json:
         write_atomically(args.json, report.to_json() + "\n")
@@ -54,7 +57,7 @@ def _check(args) -> int:
     from .api import grade_submission
 
     report = grade_submission(args.submission, args.assignment, args.course_dir,
-                              student="self-check", visible_only=True)
+                              student="self-check", visible_only=True, sandbox=args.sandbox)
     print(report.table(show_hidden=False))
     print("\nЭто предварительная проверка: при оценивании работают и скрытые тесты.")
     return 0

@@ -13,6 +13,7 @@ from . import runner
 from .assignment import Assignment
 from .config import grader_settings
 from .kernel import KernelSession
+from .sandbox import KernelJail, Sandbox, prepare_jail
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
 
@@ -36,9 +37,11 @@ def student_from_path(path: Path, assignment: str) -> str:
 
 class Grading:
     def __init__(self, submission: Path, student: Optional[str] = None, visible_only: bool = False,
-                 assignment: Optional[Assignment] = None, notebook: Optional[nbformat.NotebookNode] = None):
+                 assignment: Optional[Assignment] = None, notebook: Optional[nbformat.NotebookNode] = None,
+                 sandbox: Optional[bool] = None):
         self.submission = Path(submission)
         self.notebook = notebook  # already read (nbgrader hands us one); else read from ``submission``
+        self.sandbox = sandbox  # None: as the course config says
         self.student = student
         self.visible_only = visible_only
         self.assignment = assignment
@@ -49,6 +52,7 @@ class Grading:
         self.started = time.monotonic()
         self._run: Optional[runner.NotebookRun] = None
         self._kernel: Optional[KernelSession] = None
+        self.jail: Optional[KernelJail] = None
         self._workdir: Optional[tempfile.TemporaryDirectory] = None
 
     def bind_assignment(self, checks_dir: Path) -> None:
@@ -87,12 +91,18 @@ class Grading:
             return
         nb = self.prepare()
         self._workdir = tempfile.TemporaryDirectory(prefix="autograder-")
-        workdir = Path(self._workdir.name)
+        workdir, sockets = Path(self._workdir.name) / "work", Path(self._workdir.name) / "sockets"
+        workdir.mkdir()
+        sockets.mkdir()
         runner.copy_submission_files(self.submission.parent, workdir, self.submission)
         settings = self.settings
+        sandbox = Sandbox(config=settings.config)
+        if self.sandbox is not None:
+            sandbox.enabled = self.sandbox
+        self.jail = prepare_jail(sandbox, workdir, sockets, self.gpu_available)
         self._kernel = KernelSession(nb, workdir, settings.kernel_name, settings.cell_timeout,
                                      time.monotonic() + settings.notebook_timeout, settings.startup_timeout,
-                                     tuple(settings.preload_modules))
+                                     tuple(settings.preload_modules), self.jail, sockets)
         self._kernel.start()
 
     def run(self) -> runner.NotebookRun:
@@ -158,7 +168,8 @@ class Grading:
         return Report(assignment=self.assignment.name, student=self.student, seed=self.seed,
                       total=sum(t.score for t in tasks.values()), max_total=sum(t.max_score for t in tasks.values()),
                       duration_s=round(time.monotonic() - self.started, 3), tasks=tasks, skipped=self.skipped,
-                      stopped=self._run.stopped if self._run else None)
+                      stopped=self._run.stopped if self._run else None,
+                      sandbox=self.jail.describe() if self.jail else {})
 
 
 def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:

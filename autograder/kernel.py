@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import Any, Optional
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Integer, List, Unicode
 
 from . import wire
+from .sandbox import KernelJail
 
 _PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding="utf-8")
-_MAX_PROBE_OUTPUT = 64 * 1024 * 1024
+_MAX_PROBE_OUTPUT = 16 * 1024 * 1024
 
 
 class KernelTimeout(Exception):
@@ -52,6 +56,43 @@ class Execution:
     error: Optional[tuple] = None
 
 
+class JailedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel behind the sandbox's command prefix."""
+
+    jail_prefix = List(Unicode())
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return list(self.jail_prefix) + super().format_kernel_cmd(extra_arguments)
+
+
+class CappedNotebookClient(NotebookClient):
+    """nbclient, keeping at most so many bytes of output per cell and per notebook.
+
+    A print flood is dropped as it arrives (never stored), and one note says so.
+    """
+
+    max_cell_output = Integer(1 << 20)
+    max_notebook_output = Integer(16 << 20)
+
+    def reset_execution_trackers(self):
+        super().reset_execution_trackers()
+        self._output_sizes: dict = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._output_sizes.get(cell_index, 0)
+        total = sum(self._output_sizes.values())
+        if used + size > self.max_cell_output or total + size > self.max_notebook_output:
+            if not any(o.get("name") == "stderr" and o.get("text", "").startswith(TRUNCATED) for o in outs):
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text=TRUNCATED + "\n"))
+            return None
+        self._output_sizes[cell_index] = used + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+TRUNCATED = "[autograder: output over the limit was dropped]"
+
+
 class KernelSession:
     """A kernel running the cells of ``nb``, started in ``workdir``, killed when closed.
 
@@ -61,25 +102,38 @@ class KernelSession:
 
     def __init__(self, nb: nbformat.NotebookNode, workdir: Path, kernel_name: str,
                  cell_timeout: float, deadline: float, startup_timeout: float = 60,
-                 preload_modules: tuple = ()):
+                 preload_modules: tuple = (), jail: KernelJail | None = None, socket_dir: Path | None = None):
         self.nb = nb
         self.cell_timeout = cell_timeout
         self.deadline = deadline
+        self.jail = jail
+        self._socket_dir = socket_dir
         # Modules imported while the kernel boots (before any student code), so that their
         # import overlaps with the grader's own start-up instead of following it.
         preload = [f"--IPKernelApp.exec_lines=__import__({name!r})" for name in preload_modules]
-        self._client = NotebookClient(
+        self._client = CappedNotebookClient(
             nb, kernel_name=kernel_name, timeout=int(cell_timeout),
             startup_timeout=int(startup_timeout), allow_errors=True, interrupt_on_timeout=False,
             shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}},
-            extra_arguments=preload)
+            extra_arguments=preload, kernel_manager_class=JailedKernelManager)
+        if jail is not None:
+            self._client.max_cell_output = jail.limits["max_cell_output_kb"] * 1024
+            self._client.max_notebook_output = jail.limits["max_notebook_output_kb"] * 1024
         self._module = "_autograder_probe_" + secrets.token_hex(8)
 
     def start(self) -> None:
         """Launch the kernel process without waiting for it; ``__enter__`` waits."""
         if self._client.km is None:
-            self._client.km = self._client.create_kernel_manager()
-            self._client.start_new_kernel()
+            km = self._client.km = self._client.create_kernel_manager()
+            if self.jail is not None:
+                km.jail_prefix = self.jail.prefix
+            if self._socket_dir is not None:
+                # Unix sockets in a folder both sides see: no network between grader and kernel.
+                km.transport = "ipc"
+                km.connection_file = str(self._socket_dir / "connection.json")
+                km.ip = str(self._socket_dir / "kernel")
+            # The kernel's own console chatter is not the student's output; keep it off ours.
+            self._client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def __enter__(self) -> "KernelSession":
         try:
@@ -102,6 +156,8 @@ class KernelSession:
             except Exception:  # the kernel may already be gone; nothing left to clean
                 pass
             self._client.km = self._client.kc = None
+        if self.jail is not None:
+            self.jail.release()
 
     def _remaining(self, limit: float) -> float:
         left = self.deadline - time.monotonic()

@@ -5,7 +5,7 @@ Field names are a contract with external tools (see README, "Report format").
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 # Statuses that decide every check of a task at once (nothing could be observed).
@@ -42,12 +42,24 @@ class Report:
     tasks: dict
     skipped: list = field(default_factory=list)  # {"task", "name", "reason"} of checks not run here
     stopped: str | None = None  # why the notebook run ended early, if it did
+    sandbox: dict = field(default_factory=dict)  # isolation used ("bubblewrap"/"none", why) and limits
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """Rebuild a report from ``to_dict()`` / ``--json`` output (feedback and class reports).
+
+        Keys this version does not know are dropped, so reports written by a newer grader still load.
+        """
+        tasks = {name: TaskResult(**{**_known(TaskResult, task),
+                                     "checks": [CheckResult(**_known(CheckResult, c)) for c in task.get("checks", [])]})
+                 for name, task in data["tasks"].items()}
+        return cls(**{**_known(cls, data), "tasks": tasks})
 
     def table(self, show_hidden: bool = True) -> str:
         """Per-task table with the failing checks' messages under each task."""
@@ -68,7 +80,14 @@ class Report:
             lines.append(f"skipped {len(names)} check(s): {reason} ({', '.join(names)})")
         if self.stopped:
             lines.append(f"run stopped early: {self.stopped}")
+        if self.sandbox.get("isolation") == "none":
+            lines.append(f"sandbox off: {self.sandbox.get('reason')} (limits still applied)")
         return "\n".join(lines)
+
+
+def _known(dataclass_type, data: dict) -> dict:
+    names = {f.name for f in fields(dataclass_type)}
+    return {key: value for key, value in data.items() if key in names}
 
 
 def _points(value: float) -> str:

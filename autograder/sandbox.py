@@ -1,0 +1,165 @@
+"""Isolation and limits for the kernel that runs a submission.
+
+The kernel is started as ``[cgroup join] prlimit ... bwrap ... python -m ipykernel_launcher``:
+
+- bubblewrap (``bwrap``) gives it its own mount, pid, network, ipc and uts namespaces.  It
+  sees the system read-only (``/usr``, ``/etc``, the Python installation and the venv), a
+  fresh ``/tmp``, and one writable folder: the working copy of the submission's files.  The
+  course (instructor notebook, hidden tests, gradebook, other students, the grader's report
+  path) is simply not mounted.  The grader talks to it over unix sockets (jupyter's ``ipc``
+  transport) in a folder mounted for that purpose, so no network is needed.  When the kernel
+  goes, the pid namespace goes with it: every process the submission started is killed.
+- ``prlimit`` caps the address space (memory), the size of files it writes, open files.
+- A cgroup, where this machine lets us create one, caps the number of processes.
+
+Where bubblewrap cannot run, grading still works with the limits alone and the report says
+that isolation was off, and why.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from traitlets import Bool, Integer
+from traitlets.config import Configurable
+
+_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+
+class Sandbox(Configurable):
+    """Options of the sandbox, set in ``nbgrader_config.py`` as ``c.Sandbox.<name>``."""
+
+    enabled = Bool(True, help="Run the kernel inside bubblewrap when bwrap is installed and usable.").tag(config=True)
+    network = Bool(False, help="Let the kernel reach the network (off: its own empty network namespace).").tag(config=True)
+    memory_mb = Integer(
+        4096, help="Address-space cap of the kernel in MiB (RLIMIT_AS); 0 for none. Not applied when the "
+                   "grader sees a GPU: CUDA reserves tens of GiB of virtual address space, so an address-space "
+                   "cap would stop CUDA from starting. GPU memory itself is not capped.").tag(config=True)
+    max_processes = Integer(
+        64, help="Most processes and threads the kernel may run at once (cgroup pids.max; skipped where no "
+                 "cgroup can be created). torch starts one thread per core.").tag(config=True)
+    max_file_mb = Integer(200, help="Largest file the kernel may write, in MiB (RLIMIT_FSIZE).").tag(config=True)
+    max_open_files = Integer(1024, help="Most files the kernel may hold open (RLIMIT_NOFILE).").tag(config=True)
+    max_cell_output_kb = Integer(1024, help="Output kept per cell; the rest is dropped with a note.").tag(config=True)
+    max_notebook_output_kb = Integer(16384, help="Output kept for the whole notebook.").tag(config=True)
+
+
+@dataclass
+class KernelJail:
+    """How one kernel is wrapped: the command prefix, and what the report should say about it."""
+
+    prefix: list
+    isolation: str  # "bubblewrap" or "none"
+    reason: str = ""  # why isolation is off, when it is
+    limits: dict = field(default_factory=dict)
+    cgroup: Path | None = None
+
+    def describe(self) -> dict:
+        return {"isolation": self.isolation, "reason": self.reason, "limits": self.limits}
+
+    def release(self) -> None:
+        """Kill whatever is left in the cgroup (a process that left the kernel's process
+        group, when bubblewrap is off) and remove the cgroup."""
+        if self.cgroup is None:
+            return
+        for _ in range(50):
+            try:
+                pids = [int(pid) for pid in (self.cgroup / "cgroup.procs").read_text().split()]
+            except OSError:
+                return
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        try:
+            self.cgroup.rmdir()
+        except OSError:
+            pass  # a process is still being reaped; the group is empty and harmless
+
+
+@lru_cache(maxsize=1)
+def bubblewrap_problem() -> str:
+    """Empty when bwrap works here; otherwise one line saying why not."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net",
+             "--die-with-parent", "true"]
+    result = subprocess.run(probe, capture_output=True, text=True)
+    if result.returncode != 0:
+        return f"bwrap cannot create namespaces here ({result.stderr.strip().splitlines()[-1:] or result.returncode})"
+    return ""
+
+
+def _readonly_system_paths() -> list:
+    """What the kernel needs to see to run Python and its packages, read-only."""
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", sys.prefix, sys.base_prefix,
+             os.path.realpath(sys.executable)]
+    return sorted({p for p in paths if os.path.exists(p)}, key=len)
+
+
+def _bubblewrap_args(workdir: Path, socket_dir: Path, network: bool) -> list:
+    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--hostname", "sandbox", "--cap-drop", "ALL"]
+    if not network:
+        args.append("--unshare-net")
+    for path in _readonly_system_paths():
+        args += ["--ro-bind", path, path]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+             "--bind", str(workdir), str(workdir), "--bind", str(socket_dir), str(socket_dir),
+             "--chdir", str(workdir), "--clearenv",
+             "--setenv", "HOME", str(workdir), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+             "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+             "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--"]
+    return args
+
+
+def _create_cgroup(max_processes: int) -> Path | None:
+    """A pids cgroup capping the kernel's processes, or None where we may not create one."""
+    for root in _CGROUP_ROOTS:
+        group = root / f"autograder-{uuid.uuid4().hex[:12]}"
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            (group / "pids.max").write_text(str(max_processes))
+            return group
+        except OSError:
+            group.rmdir()
+    return None
+
+
+def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, gpu: bool) -> KernelJail:
+    """The command prefix that wraps one kernel, and the cgroup it joins."""
+    limits = {"max_file_mb": settings.max_file_mb, "max_open_files": settings.max_open_files,
+              "max_cell_output_kb": settings.max_cell_output_kb,
+              "max_notebook_output_kb": settings.max_notebook_output_kb}
+    prlimit = ["prlimit", f"--fsize={settings.max_file_mb * 2**20}", f"--nofile={settings.max_open_files}"]
+    if settings.memory_mb and not gpu:
+        prlimit.append(f"--as={settings.memory_mb * 2**20}")
+        limits["memory_mb"] = settings.memory_mb
+    prefix = prlimit + ["--"]
+    cgroup = _create_cgroup(settings.max_processes) if settings.max_processes else None
+    if cgroup is not None:
+        # The shell joins the cgroup, then becomes the kernel: nothing runs outside the cap.
+        prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(cgroup)] + prefix
+        limits["max_processes"] = settings.max_processes
+    problem = "" if settings.enabled else "disabled in the configuration (Sandbox.enabled = False)"
+    problem = problem or bubblewrap_problem()
+    if problem:
+        return KernelJail(prefix, "none", problem, limits, cgroup)
+    return KernelJail(prefix + _bubblewrap_args(workdir, socket_dir, settings.network), "bubblewrap", "", limits,
+                      cgroup)
