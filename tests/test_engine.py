@@ -6,36 +6,10 @@ import sys
 import nbformat
 import pytest
 
-from autograder.api import grade_submission
-from autograder.notebook import grade_id
 from corpus import REPO
-
-TINY = REPO / "tests/courses/tiny"
-SOURCE = TINY / "source/00_tiny/00_tiny.ipynb"
-RELEASE = TINY / "release/00_tiny/00_tiny.ipynb"
-SCALED_TEMPLATE = "def scaled(xs, factor):\n{body}\n    return result\n"
+from tiny_course import RELEASE, SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 pytestmark = pytest.mark.slow
-
-
-def submission(tmp_path, student="alice", **sources):
-    """The reference notebook with some solution cells replaced; written in nbgrader's layout."""
-    nb = nbformat.read(SOURCE, as_version=4)
-    for cell in nb.cells:
-        if grade_id(cell) in sources:
-            cell.source = sources[grade_id(cell)]
-    path = tmp_path / "submitted" / student / "00_tiny" / "00_tiny.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
-
-
-def grade(path, **kwargs):
-    return grade_submission(path, "00_tiny", TINY, **kwargs)
-
-
-def scores(report):
-    return {name: (task.score, task.status) for name, task in report.tasks.items()}
 
 
 def test_reference_full_and_blank_zero():

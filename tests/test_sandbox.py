@@ -1,0 +1,157 @@
+"""Hostile submissions against the sandbox: nothing out of reach is reached, nothing survives.
+
+Each attack is written so that it would *gain points* if the protection failed; several
+tests also run it with the sandbox off, to show that the attack is real.
+"""
+import hashlib
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from autograder import sandbox
+from autograder.assignment import Assignment
+from autograder.grading import Grading
+from corpus import REPO
+from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")]
+
+STEAL = '''
+import glob, json, os
+
+def candidates():
+    """Every way a kernel might find the course: paths, environment, other processes' cwd."""
+    yield {source!r}
+    for variable in ("PWD", "OLDPWD", "HOME", "VIRTUAL_ENV", "JPY_PARENT_PID"):
+        yield os.path.join(os.environ.get(variable, "/nonexistent"), "tests/courses/tiny/source/00_tiny/00_tiny.ipynb")
+    for up in range(1, 8):
+        yield os.path.join(*[".."] * up, "source/00_tiny/00_tiny.ipynb")
+    for proc in glob.glob("/proc/[0-9]*/cwd"):
+        yield os.path.join(proc, "tests/courses/tiny/source/00_tiny/00_tiny.ipynb")
+        yield os.path.join(proc, "source/00_tiny/00_tiny.ipynb")
+    for depth in range(1, 5):
+        yield from glob.glob("/*" * depth + "/tests/courses/tiny/source/00_tiny/00_tiny.ipynb")
+
+def steal():
+    for path in candidates():
+        try:
+            with open(path) as file:
+                cells = json.load(file)["cells"]
+        except Exception:
+            continue
+        for cell in cells:
+            if cell["metadata"].get("nbgrader", {{}}).get("grade_id") == "squares" and "BEGIN SOLUTION" in "".join(cell["source"]):
+                return "".join(cell["source"])
+    raise FileNotFoundError("the instructor notebook is out of reach")
+
+exec(steal())
+'''.format(source=str(SOURCE))
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_instructor_notebook_is_out_of_reach(tmp_path, isolated):
+    report = grade(submission(tmp_path, squares=STEAL), sandbox=isolated)
+    assert report.sandbox["isolation"] == ("bubblewrap" if isolated else "none")
+    # Isolated: the theft fails, the task scores 0. Without isolation the same code steals the solution.
+    assert scores(report)["squares"] == ((0, "error") if isolated else (2, "passed"))
+    assert report.tasks["scaled"].score == 1
+
+
+def test_environment_and_working_directory_reveal_no_course_path(tmp_path):
+    probe = ("import os\nleaks = [v for v in list(os.environ.values()) + [os.getcwd()] if {repo!r} in v "
+             "and '.venv' not in v]\nif leaks:\n    squares = values ** 2\nelse:\n    raise RuntimeError('nothing leaked')")
+    report = grade(submission(tmp_path, squares=probe.format(repo=str(REPO))))
+    assert scores(report)["squares"] == (0, "error")
+
+
+def test_a_forged_report_is_never_taken_for_the_real_one(tmp_path):
+    forged = tmp_path / "out" / "report.json"
+    forged.parent.mkdir()
+    body = ("    import json\n    for path in ({out!r}, {side!r}):\n        try:\n"
+            "            open(path, 'w').write(json.dumps({{'total': 999, 'max_total': 3}}))\n"
+            "        except OSError:\n            pass\n    result = xs * factor").format(
+        out=str(forged), side=str(tmp_path / "side.json"))
+    path = submission(tmp_path, scaled=SCALED_TEMPLATE.format(body=body))
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--assignment", "00_tiny",
+                             "--course-dir", str(TINY), "--json", str(forged)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '"total": 3' in forged.read_text() and not (tmp_path / "side.json").exists()
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_every_process_the_submission_started_is_gone(tmp_path, isolated):
+    if not isolated and sandbox._create_cgroup(8) is None:
+        pytest.skip("no cgroup can be created here: without bubblewrap escaped processes are not tracked")
+    marker = f"{time.time() % 1000:.3f}"
+    spawn = ("import subprocess\nsubprocess.Popen(['sleep', '{m}1'], start_new_session=True)\n"
+             "subprocess.Popen(['sh', '-c', 'sleep {m}2 &'])\nsquares = values ** 2").format(m=marker)
+    report = grade(submission(tmp_path, squares=spawn), sandbox=isolated)
+    assert report.tasks["squares"].score == 2
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout
+    assert left == ""
+
+
+def test_a_kernel_ignoring_sigint_and_sigterm_is_killed(tmp_path):
+    hang = ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass")
+    started = time.monotonic()
+    report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body="    pass\n    result = xs * factor"),
+                              extra_after={"squares_test": hang}))
+    assert time.monotonic() - started < 60
+    assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
+
+
+def test_memory_cap_turns_a_huge_allocation_into_the_students_error(tmp_path):
+    report = grade(submission(tmp_path, squares="big = np.ones(2 ** 31)\nsquares = values ** 2"))
+    assert scores(report)["squares"] == (0, "error")
+    assert any("MemoryError" in check.message for check in report.tasks["squares"].checks)
+    assert report.tasks["scaled"].score == 1
+
+
+def test_fork_bomb_is_capped_and_cleaned_up(tmp_path):
+    bomb = ("import os, time\nchildren = 0\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30)\n"
+            "        os._exit(0)\n    children += 1")
+    report = grade(submission(tmp_path, squares=bomb))
+    assert scores(report)["squares"] == (0, "error") and report.tasks["scaled"].score == 1
+    assert report.sandbox["limits"].get("max_processes") or pytest.skip("no cgroup here: the process cap is off")
+
+
+def test_file_size_cap(tmp_path):
+    report = grade(submission(tmp_path, squares="open('big.bin', 'wb').write(b'0' * (300 * 2 ** 20))\n"
+                                                "squares = values ** 2"))
+    assert scores(report)["squares"][0] == 0 and report.tasks["scaled"].score == 1
+
+
+def test_output_flood_is_dropped_not_stored(tmp_path):
+    path = submission(tmp_path, squares="for _ in range(20000):\n    print('x' * 1000)\nsquares = values ** 2")
+    run = Grading(path, assignment=Assignment("00_tiny", TINY)).run()
+    kept = sum(len(str(output)) for cell in run.notebook.cells for output in cell.get("outputs", []))
+    assert kept < 2 * 2 ** 20
+    assert any("output over the limit was dropped" in str(cell.get("outputs")) for cell in run.notebook.cells)
+
+
+def test_the_submission_file_is_never_modified(tmp_path):
+    path = submission(tmp_path, squares="squares = values ** 2")
+    attack = f"for p in [{str(path)!r}]:\n    try:\n        open(p, 'w').write('{{}}')\n    except OSError:\n        pass"
+    path = submission(tmp_path, squares=f"{attack}\nsquares = values ** 2")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    grade(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_without_bubblewrap_grading_goes_on_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    sandbox.bubblewrap_problem.cache_clear()
+    try:
+        report = grade(SOURCE, student="ref")
+    finally:
+        monkeypatch.undo()
+        sandbox.bubblewrap_problem.cache_clear()
+    assert report.total == report.max_total == 3
+    assert report.sandbox["isolation"] == "none" and "not installed" in report.sandbox["reason"]
+    assert "memory_mb" in report.sandbox["limits"]
