@@ -46,7 +46,7 @@ class Grading:
         self.visible_only = visible_only
         self.assignment = assignment
         self.observers: dict = {}
-        self.expected: dict = {}  # task -> {check name: (points, hidden)} in collection order
+        self.expected: dict = {}  # task -> {check name: (points, hidden, cuda)} in collection order
         self.results: dict = {}  # task -> {check name: CheckResult}
         self.skipped: list = []
         self.started = time.monotonic()
@@ -123,8 +123,8 @@ class Grading:
             self._workdir.cleanup()
             self._workdir = None
 
-    def expect(self, task: str, name: str, points: float, hidden: bool) -> None:
-        self.expected.setdefault(task, {})[name] = (points, hidden)
+    def expect(self, task: str, name: str, points: float, hidden: bool, cuda: bool) -> None:
+        self.expected.setdefault(task, {})[name] = (points, hidden, cuda)
 
     def record(self, task: str, result: CheckResult) -> None:
         self.results.setdefault(task, {})[result.name] = result
@@ -156,8 +156,8 @@ class Grading:
         run_tasks = self._run.tasks if self._run else {}
         for task in self.assignment.tasks:
             checks = [self.results.get(task, {}).get(name) or CheckResult(
-                          name, 0, points, False, "проверка не запускалась", hidden)
-                      for name, (points, hidden) in self.expected.get(task, {}).items()
+                          name, 0, points, False, "проверка не запускалась", hidden, cuda)
+                      for name, (points, hidden, cuda) in self.expected.get(task, {}).items()
                       if (task, name) not in skipped_names]
             score = sum(c.score for c in checks)
             max_score = sum(c.max_score for c in checks)

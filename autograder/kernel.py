@@ -54,6 +54,7 @@ class Execution:
 
     values: dict
     error: Optional[tuple] = None
+    lines: Optional[int] = None  # Python lines executed, when counted (None: the count was tampered with)
 
 
 class JailedKernelManager(AsyncKernelManager):
@@ -201,21 +202,24 @@ class KernelSession:
         return {name: wire.decode(reply.get(name)) for name in names}
 
     def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (),
-                label: str = "grader") -> Execution:
+                label: str = "grader", count_lines: bool = False) -> Execution:
         """Run ``source`` in a copy of the user namespace with ``inputs`` bound.
 
         ``inputs`` are descriptions from ``wire.encode_input``; the kernel builds fresh
-        objects from them.  The notebook's own namespace is left as it was.
+        objects from them.  The notebook's own namespace is left as it was, and while the
+        code runs, monkeypatched libraries are as they were before the student's code.
         """
         reply = self._probe({"op": "exec", "source": source, "inputs": inputs or {},
-                             "outputs": list(outputs), "label": label})
+                             "outputs": list(outputs), "label": label, "count_lines": count_lines})
         if "error" in reply:
             error = reply["error"]
             return Execution(values={}, error=(str(error.get("ename")), str(error.get("evalue"))))
         values = reply.get("values")
         if not isinstance(values, dict):
             raise ProbeFailed("malformed probe reply")
-        return Execution(values={name: wire.decode(values.get(name)) for name in outputs})
+        lines = reply.get("lines")
+        return Execution(values={name: wire.decode(values.get(name)) for name in outputs},
+                         lines=lines if type(lines) is int else None)
 
     def _probe(self, request: dict) -> Any:
         marker = "\x1e" + secrets.token_hex(12) + "\x1e"

@@ -63,6 +63,23 @@ _bfloat16 = torch.bfloat16
 _torch_dtypes = {name: getattr(torch, name) for name in (
     "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")}
 _device_type = torch.device
+_settrace = sys.settrace
+_gettrace = sys.gettrace
+_sys_modules = sys.modules
+_setattr = builtins.setattr
+_delattr = builtins.delattr
+
+# Libraries a submission might monkeypatch to fool a check (``torch.autograd.grad =
+# lambda ...``).  Their attributes are recorded now, before any student code, and put
+# back while a probe runs (see ``_genuine_libraries``); the notebook keeps its patches.
+_GUARDED_MODULES = ("builtins", "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "torch",
+                    "torch.autograd", "torch.autograd.functional", "torch.nn", "torch.nn.functional",
+                    "torch.testing", "torch.linalg")
+_genuine = [(_sys_modules[name], _dict(vars(_sys_modules[name]))) for name in _GUARDED_MODULES
+            if name in _sys_modules]
+_genuine.append((_Tensor, _dict(vars(_Tensor))))
+_genuine_module_entries = {name: _sys_modules[name] for name in _GUARDED_MODULES if name in _sys_modules}
+_MISSING = object()
 _ipython = sys.modules["IPython"].get_ipython()
 _user_ns = _ipython.user_ns
 _transform_cell = _ipython.transform_cell
@@ -133,6 +150,47 @@ def _error(exc):
     return {"ename": _type(exc).__name__, "evalue": _str(exc)[:500]}
 
 
+class _genuine_libraries:
+    """While active, the guarded libraries are as they were before any student code ran."""
+
+    def __enter__(self):
+        self.patched = []
+        for holder, genuine in _genuine:
+            current = vars(holder)
+            for name, value in genuine.items():
+                now = current.get(name, _MISSING)
+                if now is not value and name not in ("__dict__", "__weakref__"):
+                    self.patched.append((holder, name, now))
+                    _setattr(holder, name, value)
+        self.entries = {name: _sys_modules.get(name, _MISSING) for name in _genuine_module_entries}
+        _sys_modules.update(_genuine_module_entries)
+        return self
+
+    def __exit__(self, *exc_info):
+        for holder, name, value in reversed(self.patched):
+            if value is _MISSING:
+                _delattr(holder, name)
+            else:
+                _setattr(holder, name, value)
+        for name, module in self.entries.items():
+            if module is _MISSING:
+                _sys_modules.pop(name, None)
+            else:
+                _sys_modules[name] = module
+
+
+class _LineCounter:
+    """Counts executed Python lines: a loop over rows runs more lines for more rows."""
+
+    def __init__(self):
+        self.lines = 0
+
+    def __call__(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+        return self
+
+
 def _run(request):
     """Execute one request of the grader; return a JSON-able result."""
     op = request["op"]
@@ -144,12 +202,24 @@ def _run(request):
     namespace = _dict(_user_ns)
     namespace.update({name: decode(spec) for name, spec in request.get("inputs", {}).items()})
     source = _transform_cell(_dedent(request["source"]))
+    counter = _LineCounter() if request.get("count_lines") else None
     try:
-        _exec(_compile(source, "<" + request.get("label", "grader") + ">", "exec"), namespace)
+        code = _compile(source, "<" + request.get("label", "grader") + ">", "exec")
+        with _genuine_libraries():
+            if counter is not None:
+                _settrace(counter)
+            try:
+                _exec(code, namespace)
+            finally:
+                tracer_kept = _gettrace() is counter
+                _settrace(None)
     except _BaseException as exc:  # the student's code may raise anything, even SystemExit
         return {"error": _error(exc)}
-    return {"values": {name: encode(namespace[name]) if name in namespace else {"kind": "missing"}
-                       for name in request["outputs"]}}
+    reply = {"values": {name: encode(namespace[name]) if name in namespace else {"kind": "missing"}
+                        for name in request["outputs"]}}
+    if counter is not None:
+        reply["lines"] = counter.lines if tracer_kept else None
+    return reply
 
 
 def handle(marker, request_json):

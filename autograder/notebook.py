@@ -2,9 +2,9 @@
 
 A student may edit, delete, reorder or retype any cell of the file they hand in.  What
 runs is rebuilt from the release: every graded or locked cell comes from the release (by
-its grade_id), in the release's order; the student contributes the source of their
-solution cells and any extra cells of their own, which stay after the trusted cell they
-followed.  Test cells are carried along for the graded copy but never executed: the
+its grade_id), in the release's order; the student contributes the regions of their
+solution cells (the template code around a region is the release's) and any extra cells
+of their own, which stay after the trusted cell they followed.  Test cells are carried along for the graded copy but never executed: the
 verdicts come from the grader's own checks.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 
 import nbformat
+
+from .regions import extract_regions, fill_template
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
@@ -134,7 +136,8 @@ def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode) -> n
         cell = copy.deepcopy(trusted)
         gid = grade_id(cell)
         if gid in solutions:
-            cell.source = solutions[gid]
+            cell.source = solutions[gid] if cell.cell_type != "code" else \
+                fill_template(trusted.source, extract_regions(trusted.source, solutions[gid]))
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)

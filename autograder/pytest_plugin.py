@@ -80,7 +80,8 @@ class GradingPlugin:
             self.grading.bind_assignment(Path(next(iter(modules)).__file__).parent)
         for item in checks:
             marker = item.get_closest_marker("check").kwargs
-            self.grading.expect(marker["task"], item.name, marker["points"], marker.get("hidden", False))
+            self.grading.expect(marker["task"], item.name, marker["points"], marker.get("hidden", False),
+                                marker.get("cuda", False))
 
     def pytest_runtest_setup(self, item):
         marker = item.get_closest_marker("check")
@@ -100,12 +101,12 @@ class GradingPlugin:
             doc = (item.function.__doc__ or "").strip().splitlines()
             self.grading.record(kwargs["task"], CheckResult(
                 name=item.name, score=kwargs["points"], max_score=kwargs["points"], passed=True,
-                message=doc[0] if doc else "", hidden=kwargs.get("hidden", False)))
+                message=doc[0] if doc else "", hidden=kwargs.get("hidden", False), cuda=kwargs.get("cuda", False)))
         else:
             self.grading.record(kwargs["task"], CheckResult(
                 name=item.name, score=0, max_score=kwargs["points"], passed=False,
                 message=self.grading.failure_message(kwargs["task"], call.excinfo),
-                hidden=kwargs.get("hidden", False)))
+                hidden=kwargs.get("hidden", False), cuda=kwargs.get("cuda", False)))
         return report
 
     def pytest_sessionstart(self, session):

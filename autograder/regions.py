@@ -10,6 +10,7 @@ code must not end the region).
 from __future__ import annotations
 
 import difflib
+import re
 
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 
@@ -46,3 +47,33 @@ def is_untouched_stub(region: str) -> bool:
     """True when the region holds nothing but nbgrader's stub (comments aside)."""
     code = [line.strip() for line in region.splitlines() if line.strip() and not line.strip().startswith("#")]
     return code == [STUB[1]]
+
+
+def fill_template(template: str, regions: list) -> str:
+    """The template with each stub replaced by the student's region.
+
+    This is the solution cell that runs: the code around the regions is the release's, so
+    an edit outside a region (say, setting the weights after the training loop) is undone.
+    """
+    lines = template.splitlines()
+    filled, position = [], 0
+    for (start, end), region in zip(_stub_blocks(lines), regions):
+        filled += lines[position:start]
+        indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
+        filled += region.splitlines() if region.strip() else [indent + "pass"]
+        position = end
+    return "\n".join(filled + lines[position:])
+
+
+_TIMING_CELL_MAGIC = re.compile(r"^\s*%%(time|timeit|capture)\b.*$")
+_TIMING_LINE_MAGIC = re.compile(r"^(\s*)%(time|timeit)((\s+-[a-z]+(\s+\d+)?)*)\s+")
+
+
+def strip_timing_magics(region: str) -> str:
+    """The region without ``%%time`` / ``%time`` wrappers, keeping the timed code.
+
+    IPython runs a timed statement in the notebook's own namespace, so a re-run of the
+    region on other inputs (which works in a copy of it) must run the plain code instead.
+    """
+    lines = [line for line in region.splitlines() if not _TIMING_CELL_MAGIC.match(line)]
+    return "\n".join(_TIMING_LINE_MAGIC.sub(r"\1", line) for line in lines)

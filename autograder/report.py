@@ -20,6 +20,7 @@ class CheckResult:
     passed: bool
     message: str
     hidden: bool = False
+    cuda: bool = False  # runs only where the grader has a GPU
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 from .assignment import Assignment
 from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
 from .notebook import grade_id, is_solution, is_test
-from .regions import extract_regions, is_untouched_stub
+from .regions import extract_regions, is_untouched_stub, strip_timing_magics
 
 # How a task's place ended, before any check looked at it.
 OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
@@ -55,8 +55,9 @@ class Probe:
     def values(self, *names: str) -> dict:
         return self._kernel.values(*names)
 
-    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (), label: str = "grader"):
-        return self._kernel.execute(source, inputs, outputs, label)
+    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
+                count_lines: bool = False):
+        return self._kernel.execute(source, inputs, outputs, label, count_lines)
 
 
 Observer = Callable[[Probe], dict]
@@ -106,7 +107,8 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
 def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSession,
              assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool) -> None:
     task.cell_index = index
-    regions = extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)
+    regions = [strip_timing_magics(region) for region in
+               extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)]
     if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
         task.status = NOT_ATTEMPTED
         return

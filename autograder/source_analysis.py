@@ -39,6 +39,16 @@ def python_loops(tree: ast.Module) -> list:
     return sorted(found)
 
 
+def called_names(tree: ast.Module) -> set:
+    """Names of every function or method called (``torch.randn(...)`` gives ``randn``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names - {""}
+
+
 def float_literals(tree: ast.Module) -> list:
     """Every float constant written in the source, with its sign (``-0.5`` is -0.5)."""
     negated = {id(node.operand) for node in ast.walk(tree)

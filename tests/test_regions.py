@@ -1,5 +1,5 @@
 """The student's region is found inside template code, however they edited around it."""
-from autograder.regions import extract_regions, is_untouched_stub
+from autograder.regions import extract_regions, fill_template, is_untouched_stub, strip_timing_magics
 
 LOOP_TEMPLATE = """for epoch in range(3):
     for i in indices:
@@ -51,3 +51,21 @@ def test_untouched_stub_is_recognised():
     (region,) = extract_regions(LOOP_TEMPLATE, LOOP_TEMPLATE)
     assert is_untouched_stub(region)
     assert not is_untouched_stub("x = 1\nraise NotImplementedError()")
+
+
+def test_fill_template_keeps_the_release_code_around_regions():
+    forged = LOOP_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n",
+                                   "        loss = (model(xs[i]) - ys[i]) ** 2\n        loss.backward()\n")
+    forged += "a = fit[0]  # overwrite the trained weight after the loop\n"
+    restored = fill_template(LOOP_TEMPLATE, extract_regions(LOOP_TEMPLATE, forged))
+    assert "loss.backward()" in restored and "a = fit[0]" not in restored
+    compile(restored, "<cell>", "exec")
+
+
+def test_fill_template_with_an_empty_region_stays_valid_python():
+    compile(fill_template(CLASS_TEMPLATE, ["", ""]), "<cell>", "exec")
+
+
+def test_timing_magics_are_stripped_for_re_runs():
+    assert strip_timing_magics("%%time\ncos = X @ Y.T") == "cos = X @ Y.T"
+    assert strip_timing_magics("    %timeit -n 3 -r 2 y = f(x)\nz = 1") == "    y = f(x)\nz = 1"

@@ -27,3 +27,8 @@ def test_replace_floats_reports_what_it_found():
     namespace = {}
     exec(source, namespace)
     assert namespace["m"] == [0.3, 0.456] and namespace["x"] == 0.7
+
+
+def test_called_names():
+    from autograder.source_analysis import called_names
+    assert called_names(parse_region("a = torch.randn(1).to(device)\nb = f(x)")) == {"randn", "to", "f"}

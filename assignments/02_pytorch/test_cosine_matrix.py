@@ -8,6 +8,8 @@ from autograder.source_analysis import parse_region, python_loops
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")
+ROW_COUNTS = ((4, 4), (68, 4), (4, 68))
+EXTRA_LINES_PER_LOOP = 32  # 64 more rows: a row loop runs at least one more line per row
 
 
 def expected_cosines(X, Y):
@@ -21,6 +23,7 @@ def observe(probe):
         seen["loops"] = python_loops(parse_region(probe.regions[0]))
     except SyntaxError as exc:
         seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
+    seen["line_counts"] = _count_lines(probe)
     if probe.hidden:
         seen["hidden"] = []
         for m, n, dim in [(int(probe.rng.integers(2, 7)), int(probe.rng.integers(9, 20)), int(probe.rng.integers(3, 6))),
@@ -31,6 +34,22 @@ def observe(probe):
                                                    "m": m, "n": n, "dim": dim}, outputs=("cos_mat",))
             seen["hidden"].append((X, Y, run))
     return seen
+
+
+def _count_lines(probe) -> list:
+    """Python lines the region runs for (m, n) = (4, 4), (68, 4), (4, 68).
+
+    A loop over rows -- in the region or in a helper it calls -- runs more lines for
+    more rows; matrix operations run the same lines whatever the size.  Not secret inputs.
+    """
+    rng = np.random.default_rng(0)
+    counts = []
+    for m, n in ROW_COUNTS:
+        X, Y = rng.normal(size=(m, 8)).astype(np.float32), rng.normal(size=(n, 8)).astype(np.float32)
+        run = probe.execute(probe.regions[0], {"X": wire.encode_input(X), "Y": wire.encode_input(Y),
+                                               "m": m, "n": n, "dim": 8}, outputs=(), count_lines=True)
+        counts.append(run.lines if run.error is None else None)
+    return counts
 
 
 def _cos_mat(value, what="cos_mat"):
@@ -75,3 +94,8 @@ def test_no_python_loops(task):
     loops = task.observations["loops"]
     assert not loops, (f"в решении есть цикл или comprehension (строки {loops}); "
                        "посчитайте все косинусы сразу матричными операциями.")
+    small, more_x, more_y = task.observations["line_counts"]
+    assert None not in (small, more_x, more_y), \
+        "не удалось проследить выполнение решения (оно падает на других размерах или отключает трассировку)."
+    assert max(more_x, more_y) - small < EXTRA_LINES_PER_LOOP, \
+        "решение выполняет тем больше строк Python, чем больше векторов: где-то есть цикл по строкам (возможно, во вспомогательной функции)."

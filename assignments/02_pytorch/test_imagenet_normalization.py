@@ -22,7 +22,9 @@ def observe(probe):
     except SyntaxError as exc:
         return {**seen, "syntax_error": f"строка {exc.lineno}: {exc.msg}"}
     answer = expected_output()
-    seen["typed_answer"] = any(np.isclose(value, answer, atol=1e-3).any() for value in float_literals(tree))
+    literals = float_literals(tree)
+    seen["typed_answer"] = any(np.isclose(value, answer, atol=1e-3).any() for value in literals)
+    seen["has_constants"] = set(MEAN + STD) <= set(literals)
     if probe.hidden:
         # Swap the task's constants for other ones: a computed answer follows, a typed one does not.
         fill = float(probe.rng.uniform(0.2, 0.8))
@@ -40,6 +42,8 @@ def _computed_output(task):
         f"в решении синтаксическая ошибка ({task.observations.get('syntax_error')})."
     assert not task.observations["typed_answer"], \
         "ответ вписан в код числами; его нужно вычислить из тензора и mean/std."
+    assert task.observations["has_constants"], \
+        "в ячейке решения нет констант mean/std ImageNet из условия: ответ должен вычисляться из них здесь же."
     if "perturbed" in task.observations:
         _, run = task.observations["perturbed"]
         values = run.values.get("output")
@@ -70,8 +74,6 @@ def test_values(task):
 def test_computed_from_constants(task):
     """Ответ вычислен: с другими mean/std он меняется как надо."""
     _computed_output(task)
-    assert "perturbed" in task.observations, \
-        "в решении не нашлось констант mean/std ImageNet из условия — используйте именно их."
     expected, run = task.observations["perturbed"]
     output = require_tensor(require_success(run, "с другими mean/std")["output"], "output", allow_numpy=True)
     assert_close(output.values.reshape(-1) if output.values.size == 3 else output.values, expected,

@@ -17,6 +17,7 @@ CURVES_SOURCE = "import numpy\n" + "".join(
     f"try:\n    {name}_ = numpy.asarray({name}, dtype=numpy.float64)\nexcept Exception:\n    {name}_ = None\n"
     for name in CURVES)
 FINAL_LOSS_FACTOR = 1.25
+LOWEST_LOSS_FACTOR = 0.8  # a mean squared error cannot go far below the least-squares one
 
 
 def seminar_data():
@@ -131,9 +132,11 @@ def test_loss_decreases(task):
     assert np.all(np.isfinite(curve)), "в `loss_list` есть nan/inf — обучение разошлось."
     xs, ys = seminar_data()
     best = np.mean((np.polyval(np.polyfit(xs, ys, 2), xs) - ys) ** 2)
-    assert curve[-10:].mean() <= curve[:10].mean() * 1.01, "loss не уменьшается за время обучения."
-    assert curve[-1] <= best * FINAL_LOSS_FACTOR, \
-        f"итоговый loss {curve[-1]:.3f} заметно выше достижимого {best:.3f}: проверьте, что loss — квадрат ошибки."
+    # From a torch.randn start the first epochs' loss is far above the noise floor.
+    assert curve[-10:].mean() < curve[:10].mean() * 0.95, "loss не уменьшается за время обучения."
+    assert best * LOWEST_LOSS_FACTOR <= curve[-1] <= best * FINAL_LOSS_FACTOR, \
+        (f"итоговый loss {curve[-1]:.3f}, а у квадрата ошибки лучшей параболы он {best:.3f}: "
+         "проверьте, что loss — квадрат ошибки на одном примере.")
 
 
 @check(TASK, points=1, cuda=True)
