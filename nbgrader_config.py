@@ -14,7 +14,7 @@ c.CourseDirectory.course_id = "pytorch-basics"
 # Seconds one cell may run. Stock nbgrader's Execute and our Grader both follow it.
 c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
-c.Grader.preload_modules = ["torch"]
+c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
 
 if os.environ.get("AUTOGRADER_ENGINE", "trusted") == "trusted":
     # nbgrader's default autograde pipeline with Execute replaced by our engine.

@@ -99,7 +99,7 @@ class Grading:
         sandbox = Sandbox(config=settings.config)
         if self.sandbox is not None:
             sandbox.enabled = self.sandbox
-        self.jail = prepare_jail(sandbox, workdir, sockets, self.gpu_available)
+        self.jail = prepare_jail(sandbox, workdir, sockets)
         self._kernel = KernelSession(nb, workdir, settings.kernel_name, settings.cell_timeout,
                                      time.monotonic() + settings.notebook_timeout, settings.startup_timeout,
                                      tuple(settings.preload_modules), self.jail, sockets)

@@ -17,6 +17,7 @@ that isolation was off, and why.
 """
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import signal
@@ -142,8 +143,14 @@ def _create_cgroup(max_processes: int) -> Path | None:
     return None
 
 
-def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, gpu: bool) -> KernelJail:
+def nvidia_device_present() -> bool:
+    """Whether CUDA could start in the kernel; checked without importing torch (slow)."""
+    return bool(glob.glob("/dev/nvidia[0-9]*"))
+
+
+def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path) -> KernelJail:
     """The command prefix that wraps one kernel, and the cgroup it joins."""
+    gpu = nvidia_device_present()
     limits = {"max_file_mb": settings.max_file_mb, "max_open_files": settings.max_open_files,
               "max_cell_output_kb": settings.max_cell_output_kb,
               "max_notebook_output_kb": settings.max_notebook_output_kb}
@@ -151,6 +158,8 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, gpu: bool) 
     if settings.memory_mb and not gpu:
         prlimit.append(f"--as={settings.memory_mb * 2**20}")
         limits["memory_mb"] = settings.memory_mb
+    elif settings.memory_mb:
+        limits["memory_mb"] = "not capped: NVIDIA GPU present (an address-space cap would stop CUDA)"
     prefix = prlimit + ["--"]
     cgroup = _create_cgroup(settings.max_processes) if settings.max_processes else None
     if cgroup is not None:

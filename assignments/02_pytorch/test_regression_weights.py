@@ -10,6 +10,15 @@ TASK = "regression_weights"
 NAMES = ("a", "b", "c")
 DRAWS = 24
 RANDOM_CALLS = {"randn", "randn_like", "normal", "normal_", "trunc_normal_"}
+# Re-runs the region once per seed, each in its own copy of the namespace, in one round trip.
+DRAW_SOURCE = """
+draws_ = []
+for seed_ in seeds_:
+    __import__("torch").manual_seed(seed_)
+    namespace_ = dict(globals())
+    exec(get_ipython().transform_cell(region_), namespace_)
+    draws_.append(tuple(namespace_.get(name_) for name_ in ("a", "b", "c")))
+"""
 
 
 @observer(TASK)
@@ -20,9 +29,9 @@ def observe(probe):
     except SyntaxError:
         seen["draws_normal"] = False
     if probe.hidden:
-        seeds = probe.rng.integers(0, 2**31, size=DRAWS)
-        seen["draws"] = [probe.execute(f"__import__('torch').manual_seed({int(seed)})\n" + probe.regions[0],
-                                       outputs=NAMES) for seed in seeds]
+        seeds = [int(seed) for seed in probe.rng.integers(0, 2**31, size=DRAWS)]
+        seen["draws"] = probe.execute(DRAW_SOURCE, {"seeds_": seeds, "region_": probe.regions[0]},
+                                      outputs=("draws_",))
     return seen
 
 
@@ -56,9 +65,8 @@ def test_drawn_from_standard_normal(task):
     """a, b, c случайны и распределены как N(0, 1)."""
     device = _device(task)
     samples = []
-    for run in task.observations["draws"]:
-        values = require_success(run, "при повторном запуске")
-        samples += [float(_weight(values[name], name, device).values[0]) for name in NAMES]
+    for draw in require_success(task.observations["draws"], "при повторном запуске")["draws_"]:
+        samples += [float(_weight(value, name, device).values[0]) for name, value in zip(NAMES, draw)]
     assert task.observations["draws_normal"], \
         "a, b, c должны быть получены из нормального распределения (torch.randn), а не заданы числами."
     if len(set(samples)) == len(NAMES):
