@@ -10,6 +10,7 @@ import pytest
 
 from .assignment import Assignment
 from .grading import Grading
+from .kernel import KernelStartFailed
 from .pytest_plugin import GradingPlugin
 from .report import Report
 
@@ -30,7 +31,10 @@ def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_ro
     """
     grading = Grading(Path(path), student=student, visible_only=visible_only,
                       assignment=Assignment(assignment, course_root), notebook=notebook, sandbox=sandbox)
-    grading.start_kernel()  # fails fast on a file that is not a gradable notebook
+    try:
+        grading.start_kernel()  # fails fast on a file that is not a gradable notebook
+    except KernelStartFailed as exc:
+        raise GradingFailed(f"{path}: {exc}") from None
     args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
             "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",
             "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header", "-W", "ignore"]
@@ -40,6 +44,8 @@ def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_ro
             exit_code = pytest.main(args, plugins=[GradingPlugin(grading)])
     finally:
         grading.close()
+    if grading.failure:
+        raise GradingFailed(f"{path}: {grading.failure}")
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = pytest_output.getvalue().strip().splitlines()[-1:] or [str(exit_code)]
         raise GradingFailed(f"the checks of {assignment} could not run: {tail[0]}")

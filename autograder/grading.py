@@ -53,6 +53,7 @@ class Grading:
         self._run: Optional[runner.NotebookRun] = None
         self._kernel: Optional[KernelSession] = None
         self.jail: Optional[KernelJail] = None
+        self.failure: Optional[str] = None  # why the grader itself could not grade, if it could not
         self._workdir: Optional[tempfile.TemporaryDirectory] = None
 
     def bind_assignment(self, checks_dir: Path) -> None:

@@ -37,6 +37,10 @@ class KernelDied(Exception):
     """The kernel process is gone (crashed, killed, or ran out of memory)."""
 
 
+class KernelStartFailed(Exception):
+    """The kernel could not be started: a problem of the grading machine, not the student's."""
+
+
 class ProbeFailed(Exception):
     """A probe could not be answered (the submission broke the kernel's machinery)."""
 
@@ -124,6 +128,13 @@ class KernelSession:
 
     def start(self) -> None:
         """Launch the kernel process without waiting for it; ``__enter__`` waits."""
+        try:
+            self._launch()
+        except Exception as exc:
+            self.close()
+            raise KernelStartFailed(f"the grading kernel did not start ({exc})") from None
+
+    def _launch(self) -> None:
         if self._client.km is None:
             km = self._client.km = self._client.create_kernel_manager()
             if self.jail is not None:
@@ -137,12 +148,14 @@ class KernelSession:
             self._client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def __enter__(self) -> "KernelSession":
+        self.start()
         try:
-            self.start()
             self._client.start_new_kernel_client()
             self._install_probe()
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            if isinstance(exc, Exception):
+                raise KernelStartFailed(f"the grading kernel did not start ({exc})") from None
             raise
         return self
 

@@ -16,6 +16,7 @@ import pytest
 from . import runner
 from .checks import OBSERVER_ATTR
 from .grading import Grading
+from .kernel import KernelStartFailed
 from .report import CheckResult
 
 PLUGIN_NAME = "autograder-grading"
@@ -42,7 +43,12 @@ def notebook_run(request) -> runner.NotebookRun:
     """The submission, run once for the whole session."""
     if GRADING not in request.config.stash:
         pytest.fail("these are autograder checks: run them with --submission NOTEBOOK", pytrace=False)
-    return request.config.stash[GRADING].run()
+    grading = request.config.stash[GRADING]
+    try:
+        return grading.run()
+    except KernelStartFailed as exc:
+        grading.failure = str(exc)
+        pytest.exit(str(exc), returncode=pytest.ExitCode.INTERNAL_ERROR)
 
 
 @pytest.fixture

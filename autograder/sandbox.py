@@ -116,9 +116,10 @@ def _bubblewrap_args(workdir: Path, socket_dir: Path, network: bool) -> list:
             "--hostname", "sandbox", "--cap-drop", "ALL"]
     if not network:
         args.append("--unshare-net")
+    args += ["--tmpfs", "/tmp"]  # first: the binds below may lie under /tmp (a venv, the workdir)
     for path in _readonly_system_paths():
         args += ["--ro-bind", path, path]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    args += ["--dev", "/dev", "--proc", "/proc",
              "--bind", str(workdir), str(workdir), "--bind", str(socket_dir), str(socket_dir),
              "--chdir", str(workdir), "--clearenv",
              "--setenv", "HOME", str(workdir), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",

@@ -3,6 +3,7 @@
 # pinned by constraints.txt to the CPU wheel that lies on the course machines' disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-packages.sh "$@"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

@@ -1,5 +1,6 @@
 """The engine end to end, on the tiny second course (numpy only, two tasks)."""
 import json
+import shutil
 import subprocess
 import sys
 
@@ -123,3 +124,13 @@ def test_plain_pytest_runs_the_same_checks():
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout
     assert "3 passed" in result.stdout and "3 / 3" in result.stdout
+
+
+def test_a_kernel_that_cannot_start_is_the_graders_problem_in_one_line(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(TINY, course)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("c.Grader.kernel_name = 'no-such-kernel'\n")
+    result = cli("grade", str(SOURCE), "--assignment", "00_tiny", "--course-dir", str(course))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "did not start" in result.stderr and "Traceback" not in result.stderr
