@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade|check ...``.  Parses arguments, calls ``api``.
+"""Command line: ``python -m autograder grade|check|batch ...``.  Parses arguments, calls ``api``.
 
 Exit status: 0 whenever a report was produced, whatever the score; 2 with one line on
 stderr (no traceback) when the file or the assignment cannot be graded at all.
@@ -23,6 +23,15 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check your notebook before you submit it (students)")
     check.add_argument("submission", type=Path)
+
+    batch = commands.add_parser("batch", help="grade every submission of an nbgrader course (TAs)")
+    batch.add_argument("course_dir", type=Path)
+    batch.add_argument("--assignment", default="02_pytorch")
+    batch.add_argument("--jobs", type=int, default=0, help="local worker processes (default: one per core)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask cluster, e.g. tcp://host:8786")
+    batch.add_argument("--gpu", action="store_true",
+                       help="with --scheduler: run on workers started with `--resources GPU=1` (CUDA checks)")
+    batch.add_argument("--force", action="store_true", help="re-grade submissions already graded")
 
     for sub in (grade, check):
         sub.add_argument("--assignment", default="02_pytorch")
@@ -63,16 +72,41 @@ def _check(args) -> int:
     return 0
 
 
+def _batch(args) -> int:
+    from tqdm import tqdm
+
+    from .batch import outcome, run_batch
+
+    counts = {"graded": 0, "failed": 0, "timed-out": 0}
+    with tqdm(desc="grading", unit="nb", file=sys.stderr, dynamic_ncols=True) as bar:
+        def progress(report):
+            counts[outcome(report)] += 1
+            bar.update()
+            bar.set_postfix(counts)
+
+        reports = run_batch(args.course_dir, args.assignment, args.jobs, args.scheduler, args.force, args.gpu,
+                            progress=progress, on_start=lambda total: bar.reset(total=total))
+    width = max([len(r.student) for r in reports] + [len("student")])
+    print(f"{'student':<{width}}  {'score':>11}  outcome")
+    for report in reports:
+        note = f"  ({report.stopped})" if report.stopped and not report.tasks else ""
+        print(f"{report.student:<{width}}  {report.total:>5g} / {report.max_total:<5g}  {outcome(report)}{note}")
+    print(f"{len(reports)} students; feedback in {args.course_dir / 'feedback'}, "
+          f"class report in {args.course_dir / 'reports' / args.assignment}")
+    return 0
+
+
 def main(argv=None) -> int:
     from .api import GradingFailed
     from .assignment import AssignmentError
+    from .batch import BatchError
     from .kernel import ProbeFailed
     from .notebook import SubmissionError
 
     args = _parser().parse_args(argv)
     try:
-        return {"grade": _grade, "check": _check}[args.command](args)
-    except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed) as exc:
+        return {"grade": _grade, "check": _check, "batch": _batch}[args.command](args)
+    except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed, BatchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """State of grading one submission: the run, the check results, and the report."""
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import time
 from functools import cached_property
@@ -54,6 +55,7 @@ class Grading:
         self._kernel: Optional[KernelSession] = None
         self.jail: Optional[KernelJail] = None
         self.failure: Optional[str] = None  # why the grader itself could not grade, if it could not
+        self._sha256 = ""
         self._workdir: Optional[tempfile.TemporaryDirectory] = None
 
     def bind_assignment(self, checks_dir: Path) -> None:
@@ -79,6 +81,7 @@ class Grading:
         if self.student is None:
             self.student = student_from_path(self.submission, self.assignment.name)
         nb = self.notebook or read_submission(self.submission, self.settings.max_submission_mb * 2**20)
+        self._sha256 = hashlib.sha256(self.submission.read_bytes()).hexdigest() if self.notebook is None else ""
         release_ids = {grade_id(cell) for cell in self.assignment.release.cells} - {None}
         if not release_ids & {grade_id(cell) for cell in nb.cells}:
             raise SubmissionError(self.submission, f"not a notebook of assignment {self.assignment.name} "
@@ -170,7 +173,8 @@ class Grading:
                       total=sum(t.score for t in tasks.values()), max_total=sum(t.max_score for t in tasks.values()),
                       duration_s=round(time.monotonic() - self.started, 3), tasks=tasks, skipped=self.skipped,
                       stopped=self._run.stopped if self._run else None,
-                      sandbox=self.jail.describe() if self.jail else {})
+                      sandbox=self.jail.describe() if self.jail else {},
+                      submission_sha256=self._sha256)
 
 
 def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:

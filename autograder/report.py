@@ -44,6 +44,7 @@ class Report:
     skipped: list = field(default_factory=list)  # {"task", "name", "reason"} of checks not run here
     stopped: str | None = None  # why the notebook run ended early, if it did
     sandbox: dict = field(default_factory=dict)  # isolation used ("bubblewrap"/"none", why) and limits
+    submission_sha256: str = ""  # of the graded file: a batch re-run skips an unchanged submission
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +62,10 @@ class Report:
                                      "checks": [CheckResult(**_known(CheckResult, c)) for c in task.get("checks", [])]})
                  for name, task in data["tasks"].items()}
         return cls(**{**_known(cls, data), "tasks": tasks})
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        return cls.from_dict(json.loads(text))
 
     def table(self, show_hidden: bool = True) -> str:
         """Per-task table with the failing checks' messages under each task."""

@@ -10,12 +10,19 @@ Format of ``tests/submissions/<kind>/<case>.py``::
     cos_mat = ...
 
     # %% extra after regression_device <- a cell of the student's own, after that cell
+    # %% delete cosine_matrix_test        <- the cell is gone from the submission
+    # %% markdown cosine_matrix_test      <- the cell becomes markdown (with the lines below, if any)
+    # %% move cosine_matrix_test after my_sigmoid_test
+    # %% meta cosine_matrix_test          <- a JSON object merged into its nbgrader metadata
+    {"points": 100}
 
 Other tasks keep the reference solution, so every case shows what its own variant earns.
+Hostile cases (``submissions/hostile/``) use the same format.
 """
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +32,7 @@ import nbformat
 HERE = Path(__file__).parent
 CORPUS = HERE / "submissions"
 REPO = HERE.parent
-_HEADER = re.compile(r"^# %% (extra after )?(\S+)\s*$")
+_HEADER = re.compile(r"^# %% (?:(extra after|delete|markdown|move|meta) )?(\S+)(?: after (\S+))?\s*$")
 
 
 @dataclass
@@ -33,7 +40,7 @@ class Case:
     path: Path
     expect: dict = field(default_factory=dict)  # task -> score (others: full)
     fails: set | None = None  # "task.check" names that must fail; None: not specified
-    cells: list = field(default_factory=list)  # (grade_id, is_extra, source)
+    cells: list = field(default_factory=list)  # (action, grade_id, source or target grade_id)
 
     @property
     def name(self) -> str:
@@ -45,7 +52,8 @@ def load_case(path: Path) -> Case:
     for line in path.read_text(encoding="utf-8").splitlines():
         header = _HEADER.match(line)
         if header:
-            current = [header.group(2), bool(header.group(1)), []]
+            action, gid, target = header.group(1) or "replace", header.group(2), header.group(3)
+            current = [action, gid, [target] if action == "move" else []]
             case.cells.append(current)
         elif current is not None:
             current[2].append(line)
@@ -53,7 +61,7 @@ def load_case(path: Path) -> Case:
             case.expect.update((k, float(v)) for k, v in (item.split("=") for item in line[9:].split()))
         elif line.startswith("# fails:"):
             case.fails = set(line[8:].split())
-    case.cells = [(gid, extra, "\n".join(lines).strip("\n")) for gid, extra, lines in case.cells]
+    case.cells = [(action, gid, "\n".join(lines).strip("\n")) for action, gid, lines in case.cells]
     return case
 
 
@@ -61,19 +69,33 @@ def cases(kind: str) -> list:
     return [load_case(path) for path in sorted((CORPUS / kind).glob("*.py"))]
 
 
+def _index(nb, gid: str, case: Case) -> int:
+    for index, cell in enumerate(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == gid:
+            return index
+    raise ValueError(f"{case.path}: no cell with grade_id {gid}")
+
+
 def build_notebook(case: Case, base: Path = REPO / "source/02_pytorch/02_pytorch.ipynb") -> nbformat.NotebookNode:
-    """The instructor notebook with the case's cells swapped in or added."""
+    """The instructor notebook with the case's changes applied, in order."""
     nb = nbformat.read(base, as_version=4)
-    for gid, extra, source in case.cells:
-        index = next((i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid), None)
-        if index is None:
-            raise ValueError(f"{case.path}: no cell with grade_id {gid}")
-        if extra:
-            nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
-        else:
-            cell = copy.deepcopy(nb.cells[index])
-            cell.source = source
-            nb.cells[index] = cell
+    for action, gid, text in case.cells:
+        index = _index(nb, gid, case)
+        if action == "extra after":
+            nb.cells.insert(index + 1, nbformat.v4.new_code_cell(text))
+        elif action == "replace":
+            nb.cells[index] = copy.deepcopy(nb.cells[index])
+            nb.cells[index].source = text
+        elif action == "delete":
+            del nb.cells[index]
+        elif action == "markdown":
+            old = nb.cells[index]
+            nb.cells[index] = nbformat.v4.new_markdown_cell(text or old.source, metadata=copy.deepcopy(old.metadata))
+        elif action == "move":
+            cell = nb.cells.pop(index)
+            nb.cells.insert(_index(nb, text, case) + 1, cell)
+        elif action == "meta":
+            nb.cells[index].metadata.setdefault("nbgrader", {}).update(json.loads(text))
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"case-{index}"
     return nb

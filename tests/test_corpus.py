@@ -5,7 +5,7 @@ import pytest
 from autograder.api import grade_submission
 from corpus import REPO, build_notebook, cases
 
-CASES = cases("correct") + cases("wrong")
+CASES = cases("correct") + cases("wrong") + cases("hostile")
 
 
 @pytest.mark.slow

@@ -1,0 +1,224 @@
+"""Grading a whole class: ``python -m autograder batch COURSE_DIR --assignment NAME``.
+
+Submissions are found in nbgrader's layout, ``submitted/<student>/<assignment>/<assignment>.ipynb``
+(an LMS's zip of submissions in ``downloaded/<assignment>/archive/`` is first unpacked
+there by ``nbgrader zip_collect``, with the course's ``FileNameCollectorPlugin`` settings).
+They are graded in parallel -- by local worker processes, or by the workers of a Dask
+cluster (``--scheduler``) -- and each result is recorded the moment it arrives:
+
+- ``feedback/<student>/<assignment>/``: ``report.json``, ``results.json`` (Gradescope),
+  ``feedback.html``; written atomically;
+- the nbgrader gradebook (``c.CourseDirectory.db_url``: SQLite by default, PostgreSQL by
+  URL): each task's score on its test cell, committed per student, so that formgrader and
+  ``nbgrader export`` see it and a crash loses nothing already recorded.
+
+A re-run skips a student whose ``report.json`` was made from the same file (its SHA-256),
+unless ``--force``.  At the end ``reports/<assignment>/`` gets the class report.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import subprocess
+import sys
+import warnings
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import SAWarning
+
+from .report import Report
+
+TIMED_OUT = ("timeout", "kernel_died")
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path
+    sha256: str
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def collect_zips(course: Path, assignment: str) -> None:
+    """Unpack an LMS's archives into ``submitted/`` with nbgrader's own zip_collect."""
+    archive = course / "downloaded" / assignment / "archive"
+    if archive.is_dir() and any(archive.glob("*.zip")):
+        nbgrader = Path(sys.executable).with_name("nbgrader")
+        subprocess.run([str(nbgrader), "zip_collect", assignment, "--force"], cwd=course, check=True,
+                       capture_output=True)
+
+
+def find_submissions(course: Path, assignment: str) -> list:
+    """Every student's notebook of ``assignment``, in student order."""
+    found = []
+    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
+        path = folder / f"{assignment}.ipynb"
+        if path.exists():
+            found.append(Submission(folder.parent.name, path, sha256_of(path) if path.is_file() else ""))
+    return found
+
+
+def grade_one(path: str, assignment: str, course: str, student: str, sha256: str) -> dict:
+    """Grade one notebook (runs in a worker process); a report dict, or one line of error.
+
+    Plain data goes back to the coordinator, which may be on another machine (Dask)."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # see autograder/__main__.py
+    from .api import GradingFailed, grade_submission
+    from .notebook import SubmissionError
+
+    try:
+        report = grade_submission(Path(path), assignment, Path(course), student=student)
+    except (SubmissionError, GradingFailed) as exc:
+        return {"student": student, "error": str(exc), "sha256": sha256}
+    return report.to_dict()
+
+
+def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
+    """The zero report of a file that could not be graded at all."""
+    return Report(assignment=assignment, student=student, seed=0, total=0, max_total=0, duration_s=0, tasks={},
+                  stopped=f"not graded: {reason}", submission_sha256=sha256)
+
+
+class Gradebook:
+    """nbgrader's gradebook, written one student at a time (each a committed transaction)."""
+
+    def __init__(self, db_url: str, course_id: str, assignment):
+        from nbgrader.api import Gradebook as NbgraderGradebook, MissingEntry
+
+        self._open = lambda: NbgraderGradebook(db_url, course_id)
+        self._missing = MissingEntry
+        self.assignment = assignment
+        # test cell grade_id -> (task, points): where each task's score goes
+        self.cells = {task.test_cell: (name, task.test_points) for name, task in assignment.tasks.items()
+                      if task.test_cell}
+        with self._open() as gradebook:
+            try:
+                gradebook.find_assignment(assignment.name)
+            except MissingEntry:
+                raise BatchError(f"{db_url}: assignment {assignment.name} is not in the gradebook; "
+                                 f"run `nbgrader generate_assignment {assignment.name}` first") from None
+
+    def record(self, report: Report) -> None:
+        with warnings.catch_warnings(), self._open() as gradebook:
+            # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; they are harmless
+            warnings.simplefilter("ignore", category=SAWarning)
+            gradebook.update_or_create_student(report.student)
+            try:
+                gradebook.find_submission(self.assignment.name, report.student)
+            except self._missing:
+                gradebook.add_submission(self.assignment.name, report.student)
+            notebook = gradebook.find_submission_notebook(self.assignment.name, self.assignment.name,
+                                                          report.student)
+            for grade in notebook.grades:
+                if grade.name in self.cells:
+                    task_name, points = self.cells[grade.name]
+                    task = report.tasks.get(task_name)
+                    grade.auto_score = round(points * task.score / task.max_score, 4) \
+                        if task is not None and task.max_score else 0.0
+                    grade.needs_manual_grade = False
+            gradebook.db.commit()
+
+
+class BatchError(Exception):
+    """The batch cannot start (one line: what is missing)."""
+
+
+def _local_results(jobs: int, work: list):
+    """Reports as they finish, from ``jobs`` local worker processes."""
+    context = multiprocessing.get_context("spawn")  # no forked copies of the coordinator's threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending = {pool.submit(grade_one, *args): args for args in work}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                args = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # the worker process itself died
+                    yield {"student": args[3], "error": f"grader worker failed ({type(exc).__name__}: {exc})",
+                           "sha256": args[4]}
+
+
+def _dask_results(address: str, work: list, gpu: bool):
+    """Reports as they finish, from the workers of the Dask cluster at ``address``."""
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        resources = {"GPU": 1} if gpu else None
+        futures = {client.submit(grade_one, *args, pure=False, resources=resources): args for args in work}
+        for future in as_completed(futures):
+            args = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:
+                yield {"student": args[3], "error": f"dask worker failed ({type(exc).__name__}: {exc})",
+                       "sha256": args[4]}
+
+
+def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str | None = None,
+              force: bool = False, gpu: bool = False, progress=None, on_start=None) -> list:
+    """Grade the class; returns every student's report (fresh or kept from an earlier run).
+
+    ``on_start(n)`` is told how many submissions will be graded, ``progress(report)`` is
+    called as each is recorded.
+    """
+    from .assignment import Assignment
+    from .class_report import write_class_report
+    from .config import load_course_config
+    from .feedback import write_student_feedback
+
+    course = Path(course).resolve()
+    assignment = Assignment(assignment_name, course)
+    config = load_course_config(course)
+    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
+    gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment)
+    collect_zips(course, assignment_name)
+
+    reports, work = [], []
+    for submission in find_submissions(course, assignment_name):
+        kept = _previous_report(course, assignment_name, submission)
+        if kept is not None and not force:
+            reports.append(kept)
+        else:
+            work.append((str(submission.path), assignment_name, str(course), submission.student, submission.sha256))
+    if on_start is not None:
+        on_start(len(work))
+    results = _dask_results(scheduler, work, gpu) if scheduler else \
+        _local_results(jobs or multiprocessing.cpu_count(), work)
+    progress = progress or (lambda report: None)
+    for result in results:
+        report = Report.from_dict(result) if "error" not in result else \
+            failed_report(assignment_name, result["student"], result["error"], result["sha256"])
+        folder = course / "feedback" / report.student / assignment_name
+        write_student_feedback(report, folder, assignment.checks_dir)
+        gradebook.record(report)
+        reports.append(report)
+        progress(report)
+    reports.sort(key=lambda report: report.student)
+    if reports:
+        write_class_report(reports, course / "reports" / assignment_name)
+    return reports
+
+
+def _previous_report(course: Path, assignment: str, submission: Submission) -> Report | None:
+    """The report of an earlier run, if it was made from this very file."""
+    path = course / "feedback" / submission.student / assignment / "report.json"
+    try:
+        report = Report.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if report.submission_sha256 == submission.sha256 else None
+
+
+def outcome(report: Report) -> str:
+    """graded, failed (not gradable) or timed-out: the live counts of the progress bar."""
+    if report.stopped and not report.tasks:
+        return "failed"
+    if any(task.status in TIMED_OUT for task in report.tasks.values()):
+        return "timed-out"
+    return "graded"
