@@ -16,6 +16,11 @@ c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
 c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
 
+# `nbgrader zip_collect` (and our batch grader) files an LMS's zip of submissions under
+# submitted/<student>/ by file name: "<student>_<notebook>.ipynb", optionally with
+# "_attempt_<timestamp>" after the student id, e.g. alice_attempt_2026-11-30-10-00_02_pytorch.ipynb.
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:attempt_(?P<timestamp>[0-9-]+)_)?(?P<file_id>[^/]+\.ipynb)$"
+
 if os.environ.get("AUTOGRADER_ENGINE", "trusted") == "trusted":
     # nbgrader's default autograde pipeline with Execute replaced by our engine.
     c.Autograde.autograde_preprocessors = [

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
+import socket
 import subprocess
 import sys
 import warnings
@@ -75,7 +77,17 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
         report = grade_submission(Path(path), assignment, Path(course), student=student)
     except (SubmissionError, GradingFailed) as exc:
         return {"student": student, "error": str(exc), "sha256": sha256}
+    report.graded_by = _worker_name()
     return report.to_dict()
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().name)
+    except (ImportError, ValueError):  # not inside a Dask worker
+        return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
@@ -194,9 +206,10 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     for result in results:
         report = Report.from_dict(result) if "error" not in result else \
             failed_report(assignment_name, result["student"], result["error"], result["sha256"])
-        folder = course / "feedback" / report.student / assignment_name
-        write_student_feedback(report, folder, assignment.checks_dir)
         gradebook.record(report)
+        # report.json last: it marks the student as done for a re-run, so a crash between the
+        # two writes means grading that student again, never a gradebook without the grade.
+        write_student_feedback(report, course / "feedback" / report.student / assignment_name, assignment.checks_dir)
         reports.append(report)
         progress(report)
     reports.sort(key=lambda report: report.student)

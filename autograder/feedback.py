@@ -50,9 +50,9 @@ def write_student_feedback(report: Report, folder: Path, assignment_dir: Path) -
     """Write report.json, results.json and feedback.html for one student into ``folder``."""
     folder = Path(folder)
     plots = assignment_plots(report, Path(assignment_dir))
-    write_atomically(folder / "report.json", report.to_json() + "\n")
     write_atomically(folder / "results.json", results_json(gradescope_results(report)))
     write_atomically(folder / "feedback.html", feedback_html(report, plots))
+    write_atomically(folder / "report.json", report.to_json() + "\n")  # last: it marks the student done
 
 
 # --- Gradescope -------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class Report:
     stopped: str | None = None  # why the notebook run ended early, if it did
     sandbox: dict = field(default_factory=dict)  # isolation used ("bubblewrap"/"none", why) and limits
     submission_sha256: str = ""  # of the graded file: a batch re-run skips an unchanged submission
+    graded_by: str = ""  # the batch worker that graded it (a Dask worker's name, or host:pid)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,10 +2,14 @@
 # Debian packages the grader and its tests use, installed when missing (needs root + apt):
 #   bubblewrap  the kernel's sandbox (grading falls back to limits only without it)
 #   chromium    headless rendering test of the HTML feedback (skipped without it)
+#   postgresql  the batch grader's PostgreSQL gradebook test (skipped without it)
 set -uo pipefail
 missing=()
 command -v bwrap >/dev/null || missing+=(bubblewrap)
-[ "${1:-}" = "--with-browser" ] && { [ -x /usr/bin/chromium ] || missing+=(chromium); }
+if [ "${1:-}" = "--for-tests" ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "note: cannot install ${missing[*]} (needs root and apt); the tests that need them are skipped" >&2

@@ -2,6 +2,6 @@
 # The whole test suite, slow end-to-end tests included (what CI runs via .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --with-browser
+bash scripts/setup.sh --for-tests
 export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs `alembic` from the venv
 exec python -m pytest "$@"

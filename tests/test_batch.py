@@ -1,0 +1,219 @@
+"""Grading a class: local workers, a real Dask cluster, a real PostgreSQL gradebook, crashes."""
+import csv
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.batch import run_batch
+from autograder.notebook import grade_id
+from course_copy import BIN, nbgrader
+from tiny_course import RELEASE, SOURCE, TINY
+
+pytestmark = pytest.mark.slow
+WRONG_SQUARES = "squares = np.array([0., 1., 4., 9., 16.])"  # right on the notebook, wrong on hidden inputs
+
+
+def notebook_with(squares: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(SOURCE, as_version=4)
+    next(c for c in nb.cells if grade_id(c) == "squares").source = squares
+    return nb
+
+
+def make_class(tmp_path: Path, students: dict, db_url: str | None = None) -> Path:
+    """A copy of the tiny course, its release generated, and one submission per student."""
+    course = tmp_path / "course"
+    shutil.copytree(TINY, course, ignore=shutil.ignore_patterns("release"))
+    if db_url:
+        with open(course / "nbgrader_config.py", "a") as config:
+            config.write(f"c.CourseDirectory.db_url = {db_url!r}\n")
+    nbgrader(course, "generate_assignment", "00_tiny", "--force")
+    for student, content in students.items():
+        path = course / "submitted" / student / "00_tiny" / "00_tiny.ipynb"
+        path.parent.mkdir(parents=True)
+        if isinstance(content, str):
+            path.write_text(content)
+        else:
+            nbformat.write(content, path)
+    return course
+
+
+CLASS = {"alice": nbformat.read(SOURCE, as_version=4), "bob": nbformat.read(RELEASE, as_version=4),
+         "carol": notebook_with(WRONG_SQUARES), "dave": "{ not json"}
+EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_test": 0, "scaled_test": 0},
+            "carol": {"squares_test": 1, "scaled_test": 1}, "dave": {"squares_test": 0, "scaled_test": 0}}
+
+
+def gradebook_scores(db_url: str) -> dict:
+    with Gradebook(db_url) as gradebook:
+        return {student.id: {grade.name: grade.auto_score for grade in gradebook.find_submission_notebook(
+                    "00_tiny", "00_tiny", student.id).grades}
+                for student in gradebook.students}
+
+
+def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
+    course = make_class(tmp_path, CLASS)
+    reports = run_batch(course, "00_tiny", jobs=2)
+    assert {r.student: r.total for r in reports} == {"alice": 3, "bob": 0, "carol": 2, "dave": 0}
+    assert "not valid JSON" in next(r for r in reports if r.student == "dave").stopped
+    assert gradebook_scores(f"sqlite:///{course / 'gradebook.db'}") == EXPECTED
+    for student in CLASS:
+        folder = course / "feedback" / student / "00_tiny"
+        assert {p.name for p in folder.iterdir()} == {"report.json", "results.json", "feedback.html"}
+    rows = list(csv.DictReader((course / "reports/00_tiny/grades.csv").open()))
+    assert {row["student_id"]: float(row["raw_score"]) for row in rows} == {"alice": 3, "bob": 0, "carol": 2, "dave": 0}
+    assert (course / "reports/00_tiny/class_report.html").exists() and (course / "reports/00_tiny/scores.png").exists()
+
+    report_file = course / "feedback/alice/00_tiny/report.json"
+    stamp = report_file.stat().st_mtime_ns
+    started = time.monotonic()
+    again = run_batch(course, "00_tiny", jobs=2)  # nothing changed: nothing is graded again
+    assert time.monotonic() - started < 10 and report_file.stat().st_mtime_ns == stamp
+    assert {r.student: r.total for r in again} == {r.student: r.total for r in reports}
+    run_batch(course, "00_tiny", jobs=1, force=True)
+    assert report_file.stat().st_mtime_ns != stamp
+
+
+def test_cli_shows_progress_and_a_final_table(tmp_path):
+    course = make_class(tmp_path, {"alice": CLASS["alice"], "dave": CLASS["dave"]})
+    result = subprocess.run([sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny",
+                             "--jobs", "2"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "graded=1" in result.stderr and "failed=1" in result.stderr and "100%" in result.stderr
+    assert "alice" in result.stdout and "3 / 3" in result.stdout and "not valid JSON" in result.stdout
+
+
+def lms_names_setting() -> str:
+    """The course config's file-name convention for an LMS's zip, as nbgrader_config.py sets it."""
+    line = next(line for line in (TINY.parents[2] / "nbgrader_config.py").read_text().splitlines()
+                if line.startswith("c.FileNameCollectorPlugin.named_regexp"))
+    return line + "\n"
+
+
+LMS_NAMES = lms_names_setting()
+
+
+def test_zip_of_submissions_is_collected_the_nbgrader_way(tmp_path):
+    course = make_class(tmp_path, {})
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(LMS_NAMES)
+    archive = course / "downloaded/00_tiny/archive"
+    archive.mkdir(parents=True)
+    with zipfile.ZipFile(archive / "lms-export.zip", "w") as bundle:
+        bundle.write(SOURCE, "erin_attempt_2026-11-30-10-00_00_tiny.ipynb")
+    reports = run_batch(course, "00_tiny", jobs=1)
+    assert [(r.student, r.total) for r in reports] == [("erin", 3)]
+
+
+def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
+    students = {f"s{i}": CLASS["alice"] for i in range(6)}
+    course = make_class(tmp_path, students)
+    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "1"]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while len(list(course.glob("feedback/*/00_tiny/report.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(batch.pid, signal.SIGKILL)
+    batch.wait()
+    recorded = {p.parts[-3] for p in course.glob("feedback/*/00_tiny/report.json")}
+    assert 2 <= len(recorded) < 6
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    scores = gradebook_scores(f"sqlite:///{course / 'gradebook.db'}")
+    assert all(scores[student] == EXPECTED["alice"] for student in recorded)
+    stamps = {s: (course / f"feedback/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+    reports = run_batch(course, "00_tiny", jobs=2)
+    assert [r.total for r in reports] == [3] * 6
+    assert stamps == {s: (course / f"feedback/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real `dask scheduler` and two `dask worker`s on loopback; one advertises a GPU."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    common = ["--nthreads", "1", "--no-dashboard", "--local-directory", str(tmp_path / "dask")]
+    processes = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    processes += [subprocess.Popen([str(BIN / "dask"), "worker", address, "--name", name, *extra, *common],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  for name, extra in (("cpu-worker", []), ("gpu-worker", ["--resources", "GPU=1"]))]
+    from distributed import Client
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+    yield address
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def test_dask_cluster_grades_the_class_and_routes_gpu_work(tmp_path, dask_cluster):
+    course = make_class(tmp_path, {k: CLASS[k] for k in ("alice", "carol", "dave")})
+    reports = run_batch(course, "00_tiny", scheduler=dask_cluster)
+    assert {r.student: r.total for r in reports} == {"alice": 3, "carol": 2, "dave": 0}
+    assert {r.graded_by for r in reports if r.tasks} <= {"cpu-worker", "gpu-worker"}
+    gpu_reports = run_batch(course, "00_tiny", scheduler=dask_cluster, gpu=True, force=True)
+    assert {r.graded_by for r in gpu_reports if r.tasks} == {"gpu-worker"}
+    assert gradebook_scores(f"sqlite:///{course / 'gradebook.db'}") == {k: EXPECTED[k] for k in ("alice", "carol", "dave")}
+
+
+POSTGRES_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None) \
+    if Path("/usr/lib/postgresql").exists() else None
+
+
+@pytest.fixture
+def postgres(tmp_path):
+    """A real PostgreSQL server (Debian's package), started for this test as user postgres."""
+    if POSTGRES_BIN is None or os.geteuid() != 0:
+        pytest.skip("PostgreSQL server binaries (Debian package postgresql) or root are missing")
+    home = Path(tempfile.mkdtemp(prefix="autograder-pg-"))  # pytest's tmp_path is private to root
+    os.chmod(home, 0o755)
+    data = home / "pgdata"
+    data.mkdir()
+    shutil.chown(data, "postgres")
+    run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [str(POSTGRES_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    port = free_port()
+    subprocess.run(run_as + [str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log"),
+                             "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(run_as + [str(POSTGRES_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "gradebook"],
+                       check=True, capture_output=True)
+        yield f"postgresql://postgres@127.0.0.1:{port}/gradebook"
+    finally:
+        subprocess.run(run_as + [str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_postgresql_gradebook(tmp_path, postgres):
+    course = make_class(tmp_path, {k: CLASS[k] for k in ("alice", "bob")}, db_url=postgres)
+    run_batch(course, "00_tiny", jobs=2)
+    assert gradebook_scores(postgres) == {k: EXPECTED[k] for k in ("alice", "bob")}
+    export = subprocess.run([str(BIN / "nbgrader"), "export", "--to", str(tmp_path / "grades.csv")], cwd=course,
+                            capture_output=True, text=True, env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"})
+    assert export.returncode == 0, export.stderr
+    assert {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader((tmp_path / "grades.csv").open())} \
+        == {"alice": 3, "bob": 0}
+    assert not list(course.glob("gradebook.db"))
