@@ -1,34 +1,34 @@
 #!/usr/bin/env bash
 # The main job, end to end, in a scratch copy of the course (build/demo):
-# generate the student release, autograde the instructor's notebook and the untouched
-# release as two "students" with nbgrader (trusted engine plugged in), export the
-# gradebook, and grade both with our own CLI.
+#  1. generate the student release with nbgrader;
+#  2. autograde the instructor's notebook and the untouched release with `nbgrader autograde`
+#     (our trusted engine plugged in), export the gradebook;
+#  3. grade one notebook with `python -m autograder grade`;
+#  4. grade a small generated class with `python -m autograder batch` (progress bar, feedback
+#     per student, grades.csv and the class report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-repo="$PWD"
-demo="$repo/build/demo"
+demo="$PWD/build/demo"
 rm -rf "$demo" && mkdir -p "$demo"
 cp -r nbgrader_config.py source assignments "$demo/"
-cd "$demo"
 
 echo "== nbgrader generate_assignment 02_pytorch"
-nbgrader generate_assignment 02_pytorch --force --log-level=WARN
-for student in reference blank; do
-    mkdir -p "submitted/$student/02_pytorch"
-done
-cp source/02_pytorch/02_pytorch.ipynb submitted/reference/02_pytorch/
-cp release/02_pytorch/02_pytorch.ipynb submitted/blank/02_pytorch/
+(cd "$demo" && nbgrader generate_assignment 02_pytorch --force --log-level=WARN)
 
-echo "== nbgrader autograde 02_pytorch"
-nbgrader autograde 02_pytorch --log-level=WARN
-nbgrader export --log-level=WARN
-echo "== gradebook export (grades.csv; written answers await manual grading)"
-cat grades.csv
+echo "== nbgrader autograde 02_pytorch (the reference and the blank release)"
+for student in reference blank; do mkdir -p "$demo/submitted/$student/02_pytorch"; done
+cp source/02_pytorch/02_pytorch.ipynb "$demo/submitted/reference/02_pytorch/"
+cp "$demo/release/02_pytorch/02_pytorch.ipynb" "$demo/submitted/blank/02_pytorch/"
+(cd "$demo" && nbgrader autograde 02_pytorch --log-level=WARN && nbgrader export --log-level=WARN && cat grades.csv)
 
-for student in reference blank; do
-    echo "== python -m autograder grade ($student)"
-    python -m autograder grade "submitted/$student/02_pytorch/02_pytorch.ipynb" --json "reports/$student.json"
-done
-echo "== reports in $demo/reports"
+echo "== python -m autograder grade (the reference)"
+python -m autograder grade source/02_pytorch/02_pytorch.ipynb --course-dir "$demo" --json "$demo/reference.json"
+
+echo "== python -m autograder batch (a generated class)"
+python scripts/make_class.py "$demo" --count 8 > /dev/null
+python -m autograder batch "$demo" --assignment 02_pytorch
+echo "== grades: $demo/reports/02_pytorch/grades.csv"
+cat "$demo/reports/02_pytorch/grades.csv"
+echo "== feedback: $demo/feedback/<student>/02_pytorch/feedback.html; class report: $demo/reports/02_pytorch/class_report.html"
