@@ -140,10 +140,18 @@ class BatchError(Exception):
     """The batch cannot start (one line: what is missing)."""
 
 
+def _share_cores(threads: int) -> None:
+    """Worker start-up: each kernel gets its share of the cores, not one thread per core
+    each (N kernels x N threads on N cores only fight over them)."""
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+
+
 def _local_results(jobs: int, work: list):
     """Reports as they finish, from ``jobs`` local worker processes."""
     context = multiprocessing.get_context("spawn")  # no forked copies of the coordinator's threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_share_cores,
+                             initargs=(threads,)) as pool:
         pending = {pool.submit(grade_one, *args): args for args in work}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

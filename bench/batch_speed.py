@@ -1,0 +1,107 @@
+"""Throughput of the batch grader (issue: 2 jobs >= 1.9 x 1 job on 2 cores; RSS <= 1 GiB).
+
+In one run: generates a class of --count submissions (scripts/make_class.py: correct,
+wrong, hostile, blank, broken), grades it with `batch --jobs 1` and `--jobs 2`, and one of
+its notebooks with stock `nbgrader autograde`; prints per-submission wall time, throughput,
+the 2-vs-1 ratio and the peak RSS of each grading worker (kernels not included).
+Run: .venv/bin/python bench/batch_speed.py [--count 40]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+
+
+def new_course(root: Path, count: int) -> Path:
+    course = root / "course"
+    course.mkdir()
+    for name in ("nbgrader_config.py", "source", "assignments"):
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, course / name)
+    subprocess.run([str(BIN / "nbgrader"), "generate_assignment", "02_pytorch", "--force"], cwd=course, env=ENV,
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(REPO / "scripts/make_class.py"), str(course), "--count", str(count)],
+                   check=True, capture_output=True)
+    return course
+
+
+class WorkerMemory(threading.Thread):
+    """Samples the peak resident memory (VmHWM) of the batch's grading workers."""
+
+    def __init__(self, batch_pid: int):
+        super().__init__(daemon=True)
+        self.batch_pid, self.peaks, self.stop = batch_pid, {}, threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.25):
+            for status in Path("/proc").glob("[0-9]*/status"):
+                try:
+                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                    cmdline = (status.parent / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if int(fields.get("PPid", 0)) == self.batch_pid and b"multiprocessing" in cmdline:
+                    self.peaks[status.parent.name] = max(self.peaks.get(status.parent.name, 0),
+                                                         int(fields["VmHWM"].split()[0]) // 1024)
+
+
+def timed_batch(course: Path, jobs: int) -> tuple:
+    for stale in ("feedback", "reports", "gradebook.db"):
+        path = course / stale
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "nbgrader"), "generate_assignment", "02_pytorch", "--force"], cwd=course, env=ENV,
+                   check=True, capture_output=True)
+    started = time.perf_counter()
+    batch = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(course), "--jobs", str(jobs)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    memory = WorkerMemory(batch.pid)
+    memory.start()
+    batch.wait()
+    memory.stop.set()
+    return time.perf_counter() - started, sorted(memory.peaks.values())
+
+
+def timed_nbgrader(course: Path) -> float:
+    student = next(p for p in sorted((course / "submitted").iterdir()) if "reference" in p.name or "broadcast" in p.name)
+    single = course.parent / "single"
+    shutil.copytree(course, single, ignore=shutil.ignore_patterns("submitted", "feedback", "reports", "gradebook.db"))
+    shutil.copytree(student, single / "submitted" / student.name)
+    subprocess.run([str(BIN / "nbgrader"), "generate_assignment", "02_pytorch", "--force"], cwd=single, env=ENV,
+                   check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([str(BIN / "nbgrader"), "autograde", "02_pytorch"], cwd=single, check=True, capture_output=True,
+                   env={**ENV, "AUTOGRADER_ENGINE": "nbgrader"})
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        course = new_course(Path(tmp), args.count)
+        results = {jobs: timed_batch(course, jobs) for jobs in (1, 2)}
+        nbgrader_wall = timed_nbgrader(course)
+    for jobs, (wall, peaks) in results.items():
+        print(f"--jobs {jobs}: {wall:7.1f} s for {args.count} submissions, {wall / args.count:5.2f} s per submission, "
+              f"{args.count / wall * 60:5.1f} per minute; worker peak RSS MiB: {peaks}")
+    ratio = results[1][0] / results[2][0]
+    print(f"throughput, 2 jobs vs 1: {ratio:.2f} (target >= 1.9 on 2 cores)")
+    print(f"stock nbgrader autograde, one notebook: {nbgrader_wall:.1f} s; batch --jobs 1 per submission / nbgrader "
+          f"= {results[1][0] / args.count / nbgrader_wall:.2f} (target <= 0.6)")
+    print(f"peak worker RSS: {max(max(p) for _, p in results.values() if p) if any(p for _, p in results.values()) else 'n/a'} MiB "
+          "(target <= 1024)")
+
+
+if __name__ == "__main__":
+    main()
