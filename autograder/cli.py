@@ -6,9 +6,7 @@ stderr (no traceback) when the file or the assignment cannot be graded at all.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -42,17 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step, so a crash never leaves half a report behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     delete=False) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
-
-
 def _grade(args) -> int:
     from .api import grade_submission
+    from .files import write_atomically
 
     report = grade_submission(args.submission, args.assignment, args.course_dir, student=args.student,
                               sandbox=args.sandbox)

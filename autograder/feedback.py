@@ -24,12 +24,11 @@ import importlib.util
 import io
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from .files import write_atomically
 from .report import Report
 
 log = logging.getLogger(__name__)
@@ -218,21 +217,3 @@ def esc(text) -> str:
 
 def points(value: float) -> str:
     return f"{value:g}"
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` in one step (temp file in the same folder, then os.replace).
-
-    A crash leaves the old file or the new one, never half of one.  The file is made
-    world-readable: nbgrader's exchange and web servers read feedback as other users.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise

@@ -1,5 +1,4 @@
 """regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves."""
-import numpy as np
 from scipy import stats
 
 from autograder import wire
