@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import feedback
+from autograder import feedback, files
 from autograder.class_report import check_failures, task_status_counts, write_class_report
-from autograder.feedback import feedback_html, gradescope_results, write_atomically, write_student_feedback
+from autograder.feedback import feedback_html, gradescope_results, write_student_feedback
+from autograder.files import write_atomically
 from autograder.report import CheckResult, Report, TaskResult
 from corpus import REPO
 
@@ -103,7 +104,7 @@ def test_student_feedback_writes_three_whole_files(tmp_path):
 def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "results.json"
     write_atomically(path, "old")
-    monkeypatch.setattr(feedback.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(files.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         write_atomically(path, "new")
     assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
