@@ -194,13 +194,16 @@ class KernelSession:
 
     def run_cell(self, index: int) -> CellResult:
         """Execute cell ``index`` of the notebook in place (its outputs are replaced)."""
-        self._client.timeout = max(1, int(self._remaining(self.cell_timeout)))
+        limit = self._remaining(self.cell_timeout)
+        self._client.timeout = max(1, int(limit))
         cell = self.nb.cells[index]
         try:
             self._client.execute_cell(cell, index)
         except CellTimeoutError:
             self.close()
-            raise KernelTimeout(f"cell {index} ran longer than {self._client.timeout} s") from None
+            reason = f"ran longer than {self._client.timeout} s" if limit >= self.cell_timeout else \
+                "reached the notebook time limit"
+            raise KernelTimeout(f"cell {index} {reason}") from None
         except DeadKernelError:
             self.close()
             raise KernelDied(f"the kernel died in cell {index}") from None

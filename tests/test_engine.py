@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from corpus import REPO
+from autograder.api import grade_submission
 from tiny_course import RELEASE, SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 pytestmark = pytest.mark.slow
@@ -134,3 +135,15 @@ def test_a_kernel_that_cannot_start_is_the_graders_problem_in_one_line(tmp_path)
     result = cli("grade", str(SOURCE), "--assignment", "00_tiny", "--course-dir", str(course))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "did not start" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_whole_notebook_time_limit(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(TINY, course)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("c.Grader.notebook_timeout = 8\n")
+    slow = "import time\ntime.sleep(2.5)\nsquares = values ** 2"  # each cell is within the 5 s cell limit
+    path = submission(tmp_path, squares=slow, extra_after={"squares_test": "import time\ntime.sleep(4.5)"})
+    report = grade_submission(path, "00_tiny", course)
+    assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
+    assert "time limit" in report.stopped
