@@ -50,7 +50,7 @@ class WorkerMemory(threading.Thread):
                     cmdline = (status.parent / "cmdline").read_bytes()
                 except OSError:
                     continue
-                if int(fields.get("PPid", 0)) == self.batch_pid and b"multiprocessing" in cmdline:
+                if int(fields.get("PPid", 0)) == self.batch_pid and b"spawn_main" in cmdline:
                     self.peaks[status.parent.name] = max(self.peaks.get(status.parent.name, 0),
                                                          int(fields["VmHWM"].split()[0]) // 1024)
 
