@@ -73,11 +73,15 @@ _delattr = builtins.delattr
 # lambda ...``).  Their attributes are recorded now, before any student code, and put
 # back while a probe runs (see ``_genuine_libraries``); the notebook keeps its patches.
 _GUARDED_MODULES = ("builtins", "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "torch",
-                    "torch.autograd", "torch.autograd.functional", "torch.nn", "torch.nn.functional",
+                    "torch.autograd", "torch.autograd.functional", "torch.autograd.function",
+                    "torch.autograd.variable", "torch.autograd.gradcheck", "torch.nn", "torch.nn.functional",
                     "torch.testing", "torch.linalg")
+# ... and classes whose attributes decide how autograd runs (its engine lives on Variable)
+_GUARDED_CLASSES = (_Tensor, torch.autograd.variable.Variable, torch.autograd.Function,
+                    torch.autograd.function.FunctionCtx)
 _genuine = [(_sys_modules[name], _dict(vars(_sys_modules[name]))) for name in _GUARDED_MODULES
             if name in _sys_modules]
-_genuine.append((_Tensor, _dict(vars(_Tensor))))
+_genuine += [(cls, _dict(vars(cls))) for cls in _GUARDED_CLASSES]
 _genuine_module_entries = {name: _sys_modules[name] for name in _GUARDED_MODULES if name in _sys_modules}
 _MISSING = object()
 _ipython = sys.modules["IPython"].get_ipython()

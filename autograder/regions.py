@@ -77,3 +77,14 @@ def strip_timing_magics(region: str) -> str:
     """
     lines = [line for line in region.splitlines() if not _TIMING_CELL_MAGIC.match(line)]
     return "\n".join(_TIMING_LINE_MAGIC.sub(r"\1", line) for line in lines)
+
+
+def escapes_template(template: str, regions: list) -> bool:
+    """Whether a region has lines less indented than its stub: code that leaves its place
+    (say, breaks out of the training loop and runs after it) is not an answer to fill in."""
+    lines = template.splitlines()
+    for (start, _), region in zip(_stub_blocks(lines), regions):
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        if any(line.strip() and len(line) - len(line.lstrip()) < indent for line in region.splitlines()):
+            return True
+    return False

@@ -19,7 +19,7 @@ import numpy as np
 from .assignment import Assignment
 from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
 from .notebook import grade_id, is_solution, is_test
-from .regions import extract_regions, is_untouched_stub, strip_timing_magics
+from .regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
 
 # How a task's place ended, before any check looked at it.
 OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
@@ -45,9 +45,10 @@ class Probe:
     """What an observer may do at a task's place.  Everything it returns is plain data."""
 
     def __init__(self, kernel: KernelSession, regions: list, rng: Optional[np.random.Generator],
-                 gpu_available: bool):
+                 gpu_available: bool, own_cells: list):
         self._kernel = kernel
         self.regions = regions
+        self.own_cells = own_cells  # sources of the student's own cells before this place
         self.rng = rng
         self.hidden = rng is not None
         self.gpu_available = gpu_available
@@ -112,12 +113,17 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
         task.status = NOT_ATTEMPTED
         return
+    if escapes_template(assignment.tasks[task.grade_id].template, regions):
+        task.status, task.error = ERROR, "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
+        return
     task.status, task.error = (ERROR, f"{error[0]}: {error[1]}") if error else (OK, None)
     observer = observers.get(task.grade_id)
     if observer is None:
         return
     rng = np.random.default_rng([seed, *task.grade_id.encode()]) if hidden else None
     try:
-        task.observations = observer(Probe(kernel, regions, rng, gpu))
+        own_cells = [cell.source for cell in kernel.nb.cells[:index]
+                     if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
+        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells))
     except ProbeFailed as exc:
         task.status, task.error = ERROR, f"the grader could not read the kernel's state ({exc})"

@@ -25,7 +25,7 @@ def _iterables(node) -> list:
     return [None]  # while: no iterable, always a loop over data
 
 
-def python_loops(tree: ast.Module) -> list:
+def python_loops(tree: ast.AST) -> list:
     """Line numbers of loops and comprehensions that walk over data.
 
     A loop over a literal tuple or list of names (``for t in (X, Y)``) handles a fixed
@@ -39,7 +39,30 @@ def python_loops(tree: ast.Module) -> list:
     return sorted(found)
 
 
-def called_names(tree: ast.Module) -> set:
+def reachable_functions(tree: ast.Module, own_cells: list) -> list:
+    """Functions defined in the student's own cells that the region calls, directly or not.
+
+    A loop moved into a helper is still a loop; checks that forbid loops read these too.
+    """
+    defined = {}
+    for source in own_cells:
+        try:
+            module = parse_region(source)
+        except SyntaxError:
+            continue
+        defined.update({node.name: node for node in ast.walk(module)
+                        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
+    reached, pending = [], list(called_names(tree))
+    while pending:
+        name = pending.pop()
+        function = defined.pop(name, None)
+        if function is not None:
+            reached.append(function)
+            pending += called_names(function)
+    return reached
+
+
+def called_names(tree: ast.AST) -> set:
     """Names of every function or method called (``torch.randn(...)`` gives ``randn``)."""
     names = set()
     for node in ast.walk(tree):

@@ -69,3 +69,12 @@ def test_fill_template_with_an_empty_region_stays_valid_python():
 def test_timing_magics_are_stripped_for_re_runs():
     assert strip_timing_magics("%%time\ncos = X @ Y.T") == "cos = X @ Y.T"
     assert strip_timing_magics("    %timeit -n 3 -r 2 y = f(x)\nz = 1") == "    y = f(x)\nz = 1"
+
+
+def test_a_region_that_leaves_its_place_in_the_template_is_recognised():
+    from autograder.regions import escapes_template
+    escaping = LOOP_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n",
+                                     "        loss.backward()\n        break\n    break\na = fit\nfor epoch in []:\n"
+                                     "    for i in []:\n        pass\n")
+    assert escapes_template(LOOP_TEMPLATE, extract_regions(LOOP_TEMPLATE, escaping))
+    assert not escapes_template(LOOP_TEMPLATE, ["        loss.backward()"])

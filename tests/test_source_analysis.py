@@ -32,3 +32,11 @@ def test_replace_floats_reports_what_it_found():
 def test_called_names():
     from autograder.source_analysis import called_names
     assert called_names(parse_region("a = torch.randn(1).to(device)\nb = f(x)")) == {"randn", "to", "f"}
+
+
+def test_reachable_functions_follow_calls_into_the_students_cells():
+    from autograder.source_analysis import reachable_functions
+    own = ["def outer(a):\n    return inner(a)\n\ndef inner(a):\n    return [r for r in a]\n", "def unused():\n    pass"]
+    reached = reachable_functions(parse_region("y = outer(X)"), own)
+    assert sorted(f.name for f in reached) == ["inner", "outer"]
+    assert python_loops(reached[-1]) or python_loops(reached[0])

@@ -4,7 +4,7 @@ from scipy.spatial.distance import cdist
 
 from autograder import wire
 from autograder.checks import assert_close, check, observer, require_success, require_tensor
-from autograder.source_analysis import parse_region, python_loops
+from autograder.source_analysis import parse_region, python_loops, reachable_functions
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")
@@ -20,7 +20,10 @@ def expected_cosines(X, Y):
 def observe(probe):
     seen = probe.values("X", "Y", "cos_mat")
     try:
-        seen["loops"] = python_loops(parse_region(probe.regions[0]))
+        region = parse_region(probe.regions[0])
+        seen["loops"] = python_loops(region) + [f"{helper.name}: {line}" for helper in
+                                                reachable_functions(region, probe.own_cells)
+                                                for line in python_loops(helper)]
     except SyntaxError as exc:
         seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
     seen["line_counts"] = _count_lines(probe)
@@ -92,7 +95,8 @@ def test_no_python_loops(task):
     assert "syntax_error" not in task.observations, \
         f"в решении синтаксическая ошибка ({task.observations.get('syntax_error')})."
     loops = task.observations["loops"]
-    assert not loops, (f"в решении есть цикл или comprehension (строки {loops}); "
+    assert not loops, (f"в решении (или в функции, которую оно вызывает) есть цикл или comprehension "
+                       f"(строки {loops}); "
                        "посчитайте все косинусы сразу матричными операциями.")
     small, more_x, more_y = task.observations["line_counts"]
     assert None not in (small, more_x, more_y), \
