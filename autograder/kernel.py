@@ -180,17 +180,22 @@ class KernelSession:
         return min(limit, left)
 
     def _install_probe(self) -> None:
+        """Load ``kernel_side`` into the kernel before any student code, and open its comm."""
         code = (
-            "def __autograder_install(name, source):\n"
-            "    import sys, types\n"
+            "def __autograder_install(name, source, target):\n"
+            "    import types\n"
             "    module = types.ModuleType(name)\n"
             "    exec(compile(source, '<autograder>', 'exec'), module.__dict__)\n"
-            "    sys.modules[name] = module\n"
-            f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r})\n"
+            "    module.open_channel(target)\n"
+            f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r}, {self._module!r})\n"
             "del __autograder_install\n")
-        reply = self._request_raw(code, self._remaining(self.cell_timeout))
+        reply = self._execute_code(code, self._remaining(self.cell_timeout))
         if reply.get("status") != "ok":
             raise ProbeFailed(f"could not prepare the kernel: {reply.get('ename')}: {reply.get('evalue')}")
+        self._comm_id = secrets.token_hex(16)
+        kc = self._client.kc
+        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": self._comm_id, "target_name": self._module,
+                                                           "data": {}}))
 
     def run_cell(self, index: int) -> CellResult:
         """Execute cell ``index`` of the notebook in place (its outputs are replaced)."""
@@ -238,54 +243,64 @@ class KernelSession:
                          lines=lines if type(lines) is int else None)
 
     def _probe(self, request: dict) -> Any:
-        marker = "\x1e" + secrets.token_hex(12) + "\x1e"
-        code = (f"__import__('sys').modules[{self._module!r}].handle("
-                f"{marker!r}, {json.dumps(request)!r})")
-        reply = self._request_raw(code, self._remaining(self.cell_timeout))
-        parts = reply["stdout"].split(marker)
-        if len(parts) < 3:
-            raise ProbeFailed("the kernel did not answer the grader's probe "
-                              f"({reply.get('ename') or 'no reply'}: {reply.get('evalue', '')})")
+        answer = run_sync(self._async_probe)(request, self._remaining(self.cell_timeout))
         try:
-            answer = json.loads(parts[1])
-        except ValueError:
+            answer = json.loads(answer)
+        except (TypeError, ValueError):
             raise ProbeFailed("the kernel's answer to a probe is not valid JSON") from None
         if not isinstance(answer, dict) or "probe_error" in answer:
             raise ProbeFailed(f"probe failed in the kernel: {answer.get('probe_error') if isinstance(answer, dict) else answer}")
         return answer
 
-    def _request_raw(self, code: str, timeout: float) -> dict:
-        return run_sync(self._async_request_raw)(code, timeout)
-
-    async def _async_request_raw(self, code: str, timeout: float) -> dict:
-        """Send ``code``; gather its stdout and reply status; kill the kernel on timeout."""
+    async def _async_probe(self, request: dict, timeout: float) -> str:
+        """Send one request on the probe's comm; return the answer sent back on it."""
         kc = self._client.kc
         if kc is None:
             raise KernelDied("the kernel is not running")
-        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False,
-                            stop_on_error=False)
+        marker = secrets.token_hex(12)
+        message = kc.session.msg("comm_msg", {"comm_id": self._comm_id,
+                                              "data": {"marker": marker, "request": json.dumps(request)}})
+        kc.shell_channel.send(message)
+        answer = None
+        async for kind, content in self._iopub_of(message["header"]["msg_id"], timeout, "probe"):
+            data = content.get("data") if kind == "comm_msg" and content.get("comm_id") == self._comm_id else None
+            if isinstance(data, dict) and data.get("marker") == marker and len(str(data.get("reply"))) <= _MAX_PROBE_OUTPUT:
+                answer = data.get("reply")
+        if answer is None:
+            raise ProbeFailed("the kernel did not answer the grader's probe")
+        return answer
+
+    def _execute_code(self, code: str, timeout: float) -> dict:
+        return run_sync(self._async_execute_code)(code, timeout)
+
+    async def _async_execute_code(self, code: str, timeout: float) -> dict:
+        """Run ``code`` as a cell; its status, and the error if it raised."""
+        msg_id = self._client.kc.execute(code, silent=False, store_history=False, allow_stdin=False,
+                                         stop_on_error=False)
+        status = {}
+        async for kind, content in self._iopub_of(msg_id, timeout, "start-up code"):
+            if kind == "error":
+                status = {"ename": content.get("ename"), "evalue": content.get("evalue")}
+        return {"status": "error" if status else "ok", **status}
+
+    async def _iopub_of(self, msg_id: str, timeout: float, what: str):
+        """The kernel's iopub messages about ``msg_id`` until it is idle; kill it on timeout."""
+        kc = self._client.kc
         deadline = time.monotonic() + timeout
-        stdout, size, status = [], 0, {}
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
-                raise KernelTimeout(f"the grader's probe ran longer than {timeout:.0f} s")
+                raise KernelTimeout(f"the grader's {what} ran longer than {timeout:.0f} s")
             try:
                 msg = await kc.get_iopub_msg(timeout=min(left, 1.0))
             except Empty:
                 if not await ensure_async(kc.is_alive()):
                     self.close()
-                    raise KernelDied("the kernel died during a probe") from None
+                    raise KernelDied(f"the kernel died during the grader's {what}") from None
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream" and content.get("name") == "stdout" and size < _MAX_PROBE_OUTPUT:
-                stdout.append(content.get("text", ""))
-                size += len(stdout[-1])
-            elif kind == "error":
-                status = {"ename": content.get("ename"), "evalue": content.get("evalue")}
-            elif kind == "status" and content.get("execution_state") == "idle":
-                break
-        return {"status": "error" if status else "ok", "stdout": "".join(stdout), **status}
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                return
+            yield msg["msg_type"], msg["content"]

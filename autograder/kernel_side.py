@@ -6,6 +6,7 @@ code has run yet, so the functions and types captured below are the genuine ones
 monkeypatching of ``torch``, ``numpy`` or ``builtins`` by the submission does not change
 what these probes read.
 
+Requests arrive, and answers leave, as messages on a Jupyter comm (``open_channel``).
 Everything leaves the kernel as plain JSON: numbers, strings, and arrays as raw bytes
 with their dtype and shape.  Nothing the kernel says is taken as a verdict -- the grader
 computes verdicts itself from this data (``wire.decode``).
@@ -29,9 +30,6 @@ _dict = builtins.dict
 _list = builtins.list
 _sorted = builtins.sorted
 _BaseException = builtins.BaseException
-_stdout = sys.stdout
-_write_stdout = _type(_stdout).write
-_flush_stdout = _type(_stdout).flush
 _dumps = json.dumps
 _loads = json.loads
 _b64encode = base64.b64encode
@@ -86,7 +84,9 @@ _genuine_module_entries = {name: _sys_modules[name] for name in _GUARDED_MODULES
 _MISSING = object()
 _ipython = sys.modules["IPython"].get_ipython()
 _user_ns = _ipython.user_ns
-_transform_cell = _ipython.transform_cell
+# A transformer of our own: the shell's list of input transformers is the student's to extend.
+_transform_cell = __import__("IPython.core.inputtransformer2", fromlist=["TransformerManager"]) \
+    .TransformerManager().transform_cell
 _MAX_ELEMENTS = 1_000_000
 
 
@@ -226,11 +226,23 @@ def _run(request):
     return reply
 
 
-def handle(marker, request_json):
-    """Entry point of every probe: answer on stdout, framed by the grader's marker."""
+def _answer(request_json):
     try:
-        reply = _run(_loads(request_json))
+        return _dumps(_run(_loads(request_json)))
     except _BaseException as exc:
-        reply = {"probe_error": _error(exc)}
-    _write_stdout(_stdout, marker + _dumps(reply) + marker + "\n")
-    _flush_stdout(_stdout)
+        return _dumps({"probe_error": _error(exc)})
+
+
+def open_channel(target_name):
+    """Answer the grader's requests as messages on a comm, not as cells.
+
+    Requests then never pass through the shell's cell machinery (input transformers,
+    pre_run_cell hooks, display hooks, sys.stdout), which a submission may rewire; and the
+    handler holds its functions itself, so replacing this module's names changes nothing.
+    """
+    def on_open(comm, open_msg, _answer=_answer):
+        def on_msg(msg, _answer=_answer, _send=_type(comm).send, _comm=comm):
+            data = msg["content"]["data"]
+            _send(_comm, {"marker": data["marker"], "reply": _answer(data["request"])})
+        comm.on_msg(on_msg)
+    _ipython.kernel.comm_manager.register_target(target_name, on_open)
