@@ -9,7 +9,7 @@ from autograder.source_analysis import parse_region, python_loops, reachable_fun
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")
 ROW_COUNTS = ((4, 4), (68, 4), (4, 68))
-EXTRA_LINES_PER_LOOP = 32  # 64 more rows: a row loop runs at least one more line per row
+EXTRA_STEPS_PER_LOOP = 32  # 64 more rows: a row loop takes at least one more step per row
 
 
 def expected_cosines(X, Y):
@@ -26,7 +26,7 @@ def observe(probe):
                                                 for line in python_loops(helper)]
     except SyntaxError as exc:
         seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
-    seen["line_counts"] = _count_lines(probe)
+    seen["step_counts"] = _count_steps(probe)
     if probe.hidden:
         seen["hidden"] = []
         for m, n, dim in [(int(probe.rng.integers(2, 7)), int(probe.rng.integers(9, 20)), int(probe.rng.integers(3, 6))),
@@ -39,11 +39,11 @@ def observe(probe):
     return seen
 
 
-def _count_lines(probe) -> list:
-    """Python lines the region runs for (m, n) = (4, 4), (68, 4), (4, 68).
+def _count_steps(probe) -> list:
+    """Python steps (lines, bytecodes, C calls) the region takes for (m, n) = (4, 4), (68, 4), (4, 68).
 
-    A loop over rows -- in the region or in a helper it calls -- runs more lines for
-    more rows; matrix operations run the same lines whatever the size.  Not secret inputs.
+    A loop over rows -- in the region or in a helper it calls -- takes more steps for
+    more rows; matrix operations take the same steps whatever the size.  Not secret inputs.
     """
     rng = np.random.default_rng(0)
     counts = []
@@ -98,8 +98,8 @@ def test_no_python_loops(task):
     assert not loops, (f"в решении (или в функции, которую оно вызывает) есть цикл или comprehension "
                        f"(строки {loops}); "
                        "посчитайте все косинусы сразу матричными операциями.")
-    small, more_x, more_y = task.observations["line_counts"]
+    small, more_x, more_y = task.observations["step_counts"]
     assert None not in (small, more_x, more_y), \
         "не удалось проследить выполнение решения (оно падает на других размерах или отключает трассировку)."
-    assert max(more_x, more_y) - small < EXTRA_LINES_PER_LOOP, \
-        "решение выполняет тем больше строк Python, чем больше векторов: где-то есть цикл по строкам (возможно, во вспомогательной функции)."
+    assert max(more_x, more_y) - small < EXTRA_STEPS_PER_LOOP, \
+        "решение делает тем больше шагов Python, чем больше векторов: где-то есть цикл по строкам (возможно, во вспомогательной функции)."
