@@ -91,9 +91,20 @@ _transform_cell = __import__("IPython.core.inputtransformer2", fromlist=["Transf
 _MAX_ELEMENTS = 1_000_000
 
 
+class _Unreadable(Exception):
+    """A value of a dtype the grader does not read (complex, uint16, long double, ...)."""
+
+
+# The dtypes the grader reads (``wire._NUMPY_DTYPES``); anything else goes as opaque.
+_READABLE_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
+
+
 def _encode_array(array):
+    dtype = _str(array.dtype)
+    if dtype not in _READABLE_DTYPES:
+        raise _Unreadable(dtype)
     array = _ndarray_copy(array, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
-    return {"dtype": _str(array.dtype), "shape": _list(array.shape),
+    return {"dtype": dtype, "shape": _list(array.shape),
             "data": _b64encode(_ndarray_tobytes(array)).decode("ascii")}
 
 
@@ -119,6 +130,13 @@ def _encode_tensor(tensor, type_name, with_grad=True):
 
 def encode(value, with_grad=True, depth=0):
     """Plain-JSON description of ``value``; objects of unknown types are named, not trusted."""
+    try:
+        return _encode(value, with_grad, depth)
+    except _Unreadable as dtype:
+        return {"kind": "opaque", "type": f"{_type(value).__module__}.{_type(value).__qualname__} of {dtype}"}
+
+
+def _encode(value, with_grad, depth):
     kind = _type(value)
     # Types are compared by identity only: a metaclass can make ``==`` and ``hash`` lie.
     if value is None or _is_one_of(kind, (bool, int, float, str)):
@@ -126,7 +144,7 @@ def encode(value, with_grad=True, depth=0):
     for tensor_type, name in _tensor_types:
         if kind is tensor_type:
             return _encode_tensor(value, name, with_grad)
-    if kind is _ndarray and value.dtype.kind in "biuf" and value.size <= _MAX_ELEMENTS:
+    if kind is _ndarray and value.size <= _MAX_ELEMENTS:
         return {"kind": "ndarray", **_encode_array(value)}
     if _is_one_of(kind, _numpy_scalars):  # np.float64 and friends travel as 0-d arrays
         return {"kind": "ndarray", **_encode_array(_numpy_array(value))}

@@ -75,6 +75,8 @@ def read_submission(path: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> nbform
         raise SubmissionError(path, "not a UTF-8 text file (expected a Jupyter notebook)") from None
     except ValueError as exc:
         raise SubmissionError(path, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise SubmissionError(path, "not a Jupyter notebook (JSON nested too deeply)") from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise SubmissionError(path, "not a Jupyter notebook (no cells)")
     if raw.get("nbformat") != 4:

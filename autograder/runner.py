@@ -16,6 +16,7 @@ from typing import Callable, Optional
 import nbformat
 import numpy as np
 
+from . import wire
 from .assignment import Assignment
 from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
 from .notebook import grade_id, is_solution, is_test
@@ -125,5 +126,5 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
         own_cells = [cell.source for cell in kernel.nb.cells[:index]
                      if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
         task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells))
-    except ProbeFailed as exc:
+    except (ProbeFailed, wire.WireError) as exc:
         task.status, task.error = ERROR, f"the grader could not read the kernel's state ({exc})"

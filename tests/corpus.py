@@ -5,6 +5,7 @@ Format of ``tests/submissions/<kind>/<case>.py``::
     # One line saying what this submission does.
     # expect: cosine_matrix=0 my_sigmoid=2.5      (tasks not named: full marks)
     # fails: cosine_matrix.test_no_python_loops   (optional: exactly these checks fail)
+    # known-weakness: why the grader does not give this verdict yet (the case then must fail)
 
     # %% cosine_matrix                 <- replaces the whole cell with this grade_id
     cos_mat = ...
@@ -40,6 +41,7 @@ class Case:
     path: Path
     expect: dict = field(default_factory=dict)  # task -> score (others: full)
     fails: set | None = None  # "task.check" names that must fail; None: not specified
+    known_weakness: str = ""  # an attack the grader does not withstand yet: the case is expected to fail
     cells: list = field(default_factory=list)  # (action, grade_id, source or target grade_id)
 
     @property
@@ -61,6 +63,8 @@ def load_case(path: Path) -> Case:
             case.expect.update((k, float(v)) for k, v in (item.split("=") for item in line[9:].split()))
         elif line.startswith("# fails:"):
             case.fails = set(line[8:].split())
+        elif line.startswith("# known-weakness:"):
+            case.known_weakness = line[len("# known-weakness:"):].strip()
     case.cells = [(action, gid, "\n".join(lines).strip("\n")) for action, gid, lines in case.cells]
     return case
 

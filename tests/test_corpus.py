@@ -9,7 +9,9 @@ CASES = cases("correct") + cases("wrong") + cases("hostile")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize("case", [
+    pytest.param(case, id=case.name, marks=[pytest.mark.xfail(strict=True, reason=case.known_weakness)]
+                 if case.known_weakness else []) for case in CASES])
 def test_corpus_verdict(case, tmp_path):
     path = tmp_path / "submitted" / case.path.stem / "02_pytorch" / "02_pytorch.ipynb"
     path.parent.mkdir(parents=True)

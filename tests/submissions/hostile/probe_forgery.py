@@ -13,6 +13,9 @@
 # the grader's comm's handle_msg for comm messages): the region's `2 *` taken out of the loss and
 # loss_list halved as the grader reads it (a doubled loss deserves 1: training converges, the rest
 # fails).
+# known-weakness: the grader's probes run inside the student's kernel process, so code that reads the
+# grader's source can rewire the kernel's own session, comms and handlers to forge answers; the fix
+# is to ask hidden questions of a fresh kernel that ran none of the student's extra code.
 # expect: regression_data=1.5 regression_weights=1 regression_step=1
 # fails: regression_data.test_other_data regression_weights.test_drawn_from_standard_normal regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_loss_decreases
 
