@@ -90,61 +90,63 @@ def read_submission(path: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> nbform
     return nb
 
 
-def _student_solution_sources(student: nbformat.NotebookNode, solution_types: dict) -> dict:
-    """First cell per solution grade_id, of the release's cell type -> its source.
+def _release_key(cell) -> tuple:
+    """How a release cell is recognised in a submission: its grade_id, or else its cell id."""
+    gid = grade_id(cell)
+    return ("grade_id", gid) if gid else ("id", cell.get("id"))
 
-    Later duplicates of a grade_id are ignored, and so is a solution retyped (say, code
-    turned into markdown): the release's stub then stands, and the task is not attempted.
+
+def _student_key(cell, release_keys: set):
+    gid = grade_id(cell)
+    key = ("grade_id", gid) if gid else ("id", cell.get("id"))
+    return key if key in release_keys else None
+
+
+def _match_student_cells(student: nbformat.NotebookNode, release_keys: set) -> tuple:
+    """The student's version of each release cell, and their own cells grouped under the
+    release cell they follow (None: before all).
+
+    As nbgrader's DeduplicateIds does, only the first cell with a key plays that role; later
+    copies are the student's own plain cells.
     """
-    sources = {}
+    matched, groups, anchor = {}, {None: []}, None
     for cell in student.cells:
-        gid = grade_id(cell)
-        if solution_types.get(gid) == cell.get("cell_type") and gid not in sources:
-            sources[gid] = cell.get("source", "")
-    return sources
-
-
-def _extra_cells_after_anchors(student: nbformat.NotebookNode, release_ids: set) -> dict:
-    """The student's own cells, grouped under the release cell they follow (None: before all).
-
-    As nbgrader's DeduplicateIds does, only the first cell with a grade_id plays that role;
-    later copies are the student's own plain cells.
-    """
-    groups: dict = {None: []}
-    anchor = None
-    for cell in student.cells:
-        gid = grade_id(cell)
-        if gid in release_ids and gid not in groups:
-            anchor = gid
+        key = _student_key(cell, release_keys)
+        if key is not None and key not in matched:
+            matched[key], anchor = cell, key
             groups[anchor] = []
             continue
         extra = copy.deepcopy(cell)
         extra.get("metadata", {}).pop("nbgrader", None)  # a student cell claims no grading role
         if extra.get("cell_type") == "code":
             extra.outputs, extra.execution_count = [], None
-        groups.setdefault(anchor, []).append(extra)
-    return groups
+        groups[anchor].append(extra)
+    return matched, groups
+
+
+def _students_source(trusted, own) -> str:
+    """The source that runs for a release cell: the release's, or the student's where it is theirs
+    to write -- a solution (only its regions, inside the release's template) or an ungraded cell
+    of the seminar's text that they may edit."""
+    if own is None or own.get("cell_type") != trusted.cell_type or is_trusted(trusted):
+        return trusted.source
+    if is_solution(trusted) and trusted.cell_type == "code":
+        return fill_template(trusted.source, extract_regions(trusted.source, own.get("source", "")))
+    return own.get("source", "")
 
 
 def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook that is actually run: release skeleton + the student's own code."""
-    release_ids = {grade_id(c) for c in release.cells if grade_id(c)}
-    solution_types = {grade_id(c): c.cell_type for c in release.cells if is_solution(c)}
-    solutions = _student_solution_sources(student, solution_types)
-    extras = _extra_cells_after_anchors(student, release_ids)
-
+    keys = [_release_key(cell) for cell in release.cells]
+    matched, extras = _match_student_cells(student, set(keys))
     cells = list(extras[None])
-    for trusted in release.cells:
+    for trusted, key in zip(release.cells, keys):
         cell = copy.deepcopy(trusted)
-        gid = grade_id(cell)
-        if gid in solutions:
-            cell.source = solutions[gid] if cell.cell_type != "code" else \
-                fill_template(trusted.source, extract_regions(trusted.source, solutions[gid]))
+        cell.source = _students_source(trusted, matched.get(key))
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
-        if gid is not None:
-            cells.extend(extras.get(gid, []))
+        cells.extend(extras.get(key, []))
     for index, cell in enumerate(cells):  # fresh ids: students' copies may duplicate the release's
         cell["id"] = f"cell-{index}"
     return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(release.metadata))

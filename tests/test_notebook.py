@@ -93,3 +93,13 @@ def test_cell_ids_are_unique_and_valid():
     rebuilt = rebuild(SOURCE, RELEASE)
     nbformat.validate(rebuilt)
     assert len({c.id for c in rebuilt.cells}) == len(rebuilt.cells)
+
+
+def test_the_seminars_ungraded_cells_run_once_in_the_students_version():
+    release = nbformat.read(REPO / "release/02_pytorch/02_pytorch.ipynb", as_version=4)
+    student = nbformat.read(REPO / "source/02_pytorch/02_pytorch.ipynb", as_version=4)
+    demo = next(i for i, c in enumerate(student.cells) if c.cell_type == "code" and not grade_id(c))
+    student.cells[demo].source = "print('my own experiment')"
+    rebuilt = rebuild(student, release)
+    assert len(rebuilt.cells) == len(release.cells)
+    assert rebuilt.cells[demo].source == "print('my own experiment')"
