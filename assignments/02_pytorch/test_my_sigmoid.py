@@ -111,24 +111,27 @@ def test_forward_hidden_and_extreme(task):
                      rtol=1e-4, atol=1e-6, reveal=False)
 
 
+def _assert_sigmoid_gradient(run, name, x, grad_output, where, what):
+    """The gradient the student's backward gave equals grad_output·σ(x)(1 − σ(x))."""
+    g = require_tensor(require_success(run, where)[name], "градиент")
+    s = sigmoid(x)
+    assert_close(g.values, grad_output * s * (1 - s), what, rtol=1e-4, atol=1e-7, reveal=False)
+
+
 @check(TASK, points=1, hidden=True)
 def test_backward_hidden(task):
     """backward равен grad_output·σ(x)(1 − σ(x)) для случайного grad_output."""
     x, grad_output, run = task.observations["backward"]
-    g = require_tensor(require_success(run, "backward")["g_"], "градиент")
-    s = sigmoid(x)
-    assert_close(g.values, grad_output * s * (1 - s), "градиент при случайном grad_output",
-                 rtol=1e-4, atol=1e-7, reveal=False)
+    _assert_sigmoid_gradient(run, "g_", x, grad_output, "backward", "градиент при случайном grad_output")
 
 
 @check(TASK, points=0.5, hidden=True)
 def test_state_kept_in_ctx(task):
     """Два вызова подряд не мешают друг другу: состояние хранится в ctx."""
     x1, go, run = task.observations["two_calls"]
-    g = require_tensor(require_success(run, "два вызова MySigmoid подряд")["g1_"], "градиент")
-    s = sigmoid(x1)
-    assert_close(g.values, go * s * (1 - s), "градиент первого из двух вызовов (используйте ctx.save_for_backward, "
-                 "а не глобальные переменные)", rtol=1e-4, atol=1e-7, reveal=False)
+    _assert_sigmoid_gradient(run, "g1_", x1, go, "два вызова MySigmoid подряд",
+                             "градиент первого из двух вызовов (используйте ctx.save_for_backward, "
+                             "а не глобальные переменные)")
 
 
 @check(TASK, points=0.5, hidden=True)
