@@ -17,7 +17,6 @@ unless ``--force``.  At the end ``reports/<assignment>/`` gets the class report.
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import socket
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SAWarning
 
+from .files import sha256_of
 from .report import Report
 
 TIMED_OUT = ("timeout", "kernel_died")
@@ -40,10 +40,6 @@ class Submission:
     student: str
     path: Path
     sha256: str
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def collect_zips(course: Path, assignment: str) -> None:

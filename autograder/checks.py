@@ -87,6 +87,13 @@ def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 
         pytest.fail(message + ".", pytrace=False)
 
 
+def require_device(value, name: str = "device") -> str:
+    """The value as a device string ("cpu", "cuda:0"), or fail with a message about ``name``."""
+    if not isinstance(value, wire.Device):
+        pytest.fail(f"переменная `{name}` должна быть torch.device, а это {describe(value)}.", pytrace=False)
+    return value.value
+
+
 def require_success(execution, what: str):
     """The values of a grader-run piece of the student's code, or fail naming its error."""
     if execution.error is not None:

@@ -1,7 +1,6 @@
 """State of grading one submission: the run, the check results, and the report."""
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from functools import cached_property
@@ -13,6 +12,7 @@ import nbformat
 from . import runner
 from .assignment import Assignment
 from .config import grader_settings
+from .files import sha256_of
 from .kernel import KernelSession
 from .sandbox import KernelJail, Sandbox, prepare_jail
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
@@ -81,7 +81,7 @@ class Grading:
         if self.student is None:
             self.student = student_from_path(self.submission, self.assignment.name)
         nb = self.notebook or read_submission(self.submission, self.settings.max_submission_mb * 2**20)
-        self._sha256 = hashlib.sha256(self.submission.read_bytes()).hexdigest() if self.notebook is None else ""
+        self._sha256 = sha256_of(self.submission) if self.notebook is None else ""
         release_ids = {grade_id(cell) for cell in self.assignment.release.cells} - {None}
         if not release_ids & {grade_id(cell) for cell in nb.cells}:
             raise SubmissionError(self.submission, f"not a notebook of assignment {self.assignment.name} "

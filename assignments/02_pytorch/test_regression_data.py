@@ -2,7 +2,7 @@
 import numpy as np
 
 from autograder import wire
-from autograder.checks import assert_close, check, observer, require_success, require_tensor
+from autograder.checks import assert_close, check, observer, require_device, require_success, require_tensor
 
 TASK = "regression_data"
 NAMES = ("xs_device", "ys_device")
@@ -32,12 +32,6 @@ def observe(probe):
     return seen
 
 
-def device_of(task) -> str:
-    device = task.observations["device"]
-    assert isinstance(device, wire.Device), "переменная `device` должна быть torch.device."
-    return device.value
-
-
 def _data_tensor(value, name, device):
     tensor = require_tensor(value, name)
     assert tensor.dtype in ("float32", "float64"), f"`{name}` должен быть float32 или float64, а он {tensor.dtype}."
@@ -49,7 +43,7 @@ def _data_tensor(value, name, device):
 @check(TASK, points=1)
 def test_tensors_on_device(task):
     """`xs_device`, `ys_device` — тензоры на `device` без requires_grad."""
-    device = device_of(task)
+    device = require_device(task.observations["device"])
     for name in NAMES:
         _data_tensor(task.observations[name], name, device)
 
@@ -57,7 +51,7 @@ def test_tensors_on_device(task):
 @check(TASK, points=0.5)
 def test_same_values(task):
     """Значения совпадают с xs и ys."""
-    device = device_of(task)
+    device = require_device(task.observations["device"])
     for name, expected in zip(NAMES, seminar_data()):
         tensor = _data_tensor(task.observations[name], name, device)
         assert_close(tensor.values, expected, f"`{name}`", rtol=1e-6, atol=1e-6)
@@ -68,7 +62,7 @@ def test_other_data(task):
     """С другими xs, ys решение тоже верно."""
     xs, ys, run = task.observations["hidden"]
     values = require_success(run, "на других xs, ys")
-    device = device_of(task)
+    device = require_device(task.observations["device"])
     for name, expected in zip(NAMES, (xs, ys)):
         tensor = _data_tensor(values[name], name, device)
         assert_close(tensor.values, expected, f"на других данных `{name}`", rtol=1e-6, atol=1e-6, reveal=False)
@@ -77,7 +71,7 @@ def test_other_data(task):
 @check(TASK, points=1, cuda=True)
 def test_device_is_cuda(task):
     """На машине с GPU `device` — это cuda, и данные лежат там."""
-    assert device_of(task).startswith("cuda"), "на машине с GPU `device` должен быть cuda."
+    assert require_device(task.observations["device"]).startswith("cuda"), "на машине с GPU `device` должен быть cuda."
     for name in NAMES:
         assert require_tensor(task.observations[name], name).device_type == "cuda", f"`{name}` должен лежать на GPU."
 

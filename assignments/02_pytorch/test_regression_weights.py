@@ -1,8 +1,7 @@
 """regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves."""
 from scipy import stats
 
-from autograder import wire
-from autograder.checks import check, observer, require_success, require_tensor
+from autograder.checks import check, observer, require_device, require_success, require_tensor
 from autograder.source_analysis import called_names, parse_region
 
 TASK = "regression_weights"
@@ -45,16 +44,10 @@ def _weight(value, name, device):
     return weight
 
 
-def _device(task) -> str:
-    device = task.observations["device"]
-    assert isinstance(device, wire.Device), "переменная `device` должна быть torch.device."
-    return device.value
-
-
 @check(TASK, points=1)
 def test_trainable_leaves(task):
     """a, b, c — обучаемые тензоры формы (1,) на `device`."""
-    device = _device(task)
+    device = require_device(task.observations["device"])
     for name in NAMES:
         _weight(task.observations[name], name, device)
 
@@ -62,7 +55,7 @@ def test_trainable_leaves(task):
 @check(TASK, points=1, hidden=True)
 def test_drawn_from_standard_normal(task):
     """a, b, c случайны и распределены как N(0, 1)."""
-    device = _device(task)
+    device = require_device(task.observations["device"])
     samples = []
     for draw in require_success(task.observations["draws"], "при повторном запуске")["draws_"]:
         samples += [float(_weight(value, name, device).values[0]) for name, value in zip(NAMES, draw)]
