@@ -86,7 +86,7 @@ class Grading:
         if not release_ids & {grade_id(cell) for cell in nb.cells}:
             raise SubmissionError(self.submission, f"not a notebook of assignment {self.assignment.name} "
                                                    "(none of its graded cells is there)")
-        return rebuild(nb, self.assignment.release)
+        return rebuild(nb, self.assignment.release, runner.shipped_modules(self.submission.parent, self.submission))
 
     def start_kernel(self) -> None:
         """Launch the submission's kernel; ``grade_submission`` does it before pytest collects

@@ -222,15 +222,19 @@ class KernelSession:
         reply = self._probe({"op": "values", "names": list(names)})
         return {name: wire.decode(reply.get(name)) for name in names}
 
-    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (),
+    def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (),
                 label: str = "grader", count_lines: bool = False) -> Execution:
         """Run ``source`` in a copy of the user namespace with ``inputs`` bound.
+
+        A tuple of sources runs as one piece of code, with the libraries made genuine again
+        before each part (the student's code in one part cannot patch the next).
 
         ``inputs`` are descriptions from ``wire.encode_input``; the kernel builds fresh
         objects from them.  The notebook's own namespace is left as it was, and while the
         code runs, monkeypatched libraries are as they were before the student's code.
         """
-        reply = self._probe({"op": "exec", "source": source, "inputs": inputs or {},
+        reply = self._probe({"op": "exec", "source": source if isinstance(source, str) else list(source),
+                             "inputs": inputs or {},
                              "outputs": list(outputs), "label": label, "count_lines": count_lines})
         if "error" in reply:
             error = reply["error"]

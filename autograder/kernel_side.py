@@ -200,6 +200,16 @@ class _genuine_libraries:
         _sys_modules.update(_genuine_module_entries)
         return self
 
+    def reapply(self):
+        """Undo what the student's code patched since ``__enter__`` (between two of its calls).
+        ``__exit__`` still gives the notebook back the patches it had before the probe."""
+        for holder, genuine in _genuine:
+            current = vars(holder)
+            for name, value in genuine.items():
+                if current.get(name, _MISSING) is not value and name not in ("__dict__", "__weakref__"):
+                    _setattr(holder, name, value)
+        _sys_modules.update(_genuine_module_entries)
+
     def __exit__(self, *exc_info):
         for holder, name, value in reversed(self.patched):
             if value is _MISSING:
@@ -241,18 +251,25 @@ def _run(request):
                 for name in request["names"]}
     # "exec": run grader-chosen code (a student's region, or a call of the student's
     # function) in a COPY of the user namespace, so the notebook's own state is untouched.
+    # The source may come in segments (a list): the libraries are made genuine again before
+    # each, so that a patch made by the student's code in one (say, by their forward) cannot
+    # change what the grader's code in the next computes (the gradient of that forward).
     namespace = _dict(_user_ns)
     namespace.update({name: decode(spec) for name, spec in request.get("inputs", {}).items()})
-    source = _transform_cell(_dedent(request["source"]))
+    segments = request["source"] if _isinstance(request["source"], _list) else [request["source"]]
     counter = _StepCounter() if request.get("count_lines") else None
     try:
-        code = _compile(source, "<" + request.get("label", "grader") + ">", "exec")
-        with _genuine_libraries():
+        codes = [_compile(_transform_cell(_dedent(segment)), "<" + request.get("label", "grader") + ">", "exec")
+                 for segment in segments]
+        with _genuine_libraries() as genuine:
             if counter is not None:
                 _settrace(counter)
                 _setprofile(counter.profile)
             try:
-                _exec(code, namespace)
+                for number, code in enumerate(codes):
+                    if number:
+                        genuine.reapply()
+                    _exec(code, namespace)
             finally:
                 if counter is not None:
                     counter_kept = _gettrace() is counter and _getprofile() == counter.profile

@@ -1,11 +1,13 @@
 """Reading a submission and rebuilding it around the trusted cells of the release.
 
 A student may edit, delete, reorder or retype any cell of the file they hand in.  What
-runs is rebuilt from the release: every graded or locked cell comes from the release (by
-its grade_id), in the release's order; the student contributes the regions of their
-solution cells (the template code around a region is the release's) and any extra cells
-of their own, which stay after the trusted cell they followed.  Test cells are carried along for the graded copy but never executed: the
-verdicts come from the grader's own checks.
+runs is rebuilt from the release: every cell of the release runs in the release's version
+and order (graded and locked cells matched by grade_id, the seminar's other cells by cell
+id); the student contributes the regions of their solution cells (the template code
+around a region is the release's) and, from their own cells and their edits of the
+seminar's cells, only the definitions a region may call (see ``definitions``).  Their own
+cells stay after the release cell they followed.  Test cells are carried along for the
+graded copy but never executed: the verdicts come from the grader's own checks.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from .definitions import definitions_only
 from .regions import extract_regions, fill_template
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -102,7 +105,7 @@ def _student_key(cell, release_keys: set):
     return key if key in release_keys else None
 
 
-def _match_student_cells(student: nbformat.NotebookNode, release_keys: set) -> tuple:
+def _match_student_cells(student: nbformat.NotebookNode, release_keys: set, shipped: frozenset) -> tuple:
     """The student's version of each release cell, and their own cells grouped under the
     release cell they follow (None: before all).
 
@@ -119,30 +122,40 @@ def _match_student_cells(student: nbformat.NotebookNode, release_keys: set) -> t
         extra = copy.deepcopy(cell)
         extra.get("metadata", {}).pop("nbgrader", None)  # a student cell claims no grading role
         if extra.get("cell_type") == "code":
+            extra.source = definitions_only(extra.get("source", ""), shipped)
             extra.outputs, extra.execution_count = [], None
         groups[anchor].append(extra)
     return matched, groups
 
 
-def _students_source(trusted, own) -> str:
-    """The source that runs for a release cell: the release's, or the student's where it is theirs
-    to write -- a solution (only its regions, inside the release's template) or an ungraded cell
-    of the seminar's text that they may edit."""
+def _source_that_runs(trusted, own, shipped: frozenset) -> str:
+    """The source of a release cell in the rebuilt notebook: the release's, with the student's
+    part where there is one -- the regions of a solution (inside the release's template), the
+    text of a markdown answer, the definitions from their edit of one of the seminar's cells."""
     if own is None or own.get("cell_type") != trusted.cell_type or is_trusted(trusted):
         return trusted.source
-    if is_solution(trusted) and trusted.cell_type == "code":
-        return fill_template(trusted.source, extract_regions(trusted.source, own.get("source", "")))
-    return own.get("source", "")
+    own_source = own.get("source", "")
+    if trusted.cell_type != "code":
+        return own_source
+    if is_solution(trusted):
+        return fill_template(trusted.source, extract_regions(trusted.source, own_source))
+    if own_source == trusted.source:
+        return trusted.source
+    return f"{trusted.source}\n{definitions_only(own_source, shipped)}"
 
 
-def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook that is actually run: release skeleton + the student's own code."""
+def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
+            shipped: frozenset = frozenset()) -> nbformat.NotebookNode:
+    """The notebook that is actually run: release skeleton + the student's own code.
+
+    ``shipped`` names the Python modules handed in next to the notebook, which the
+    student's own cells may not import (see ``definitions``)."""
     keys = [_release_key(cell) for cell in release.cells]
-    matched, extras = _match_student_cells(student, set(keys))
+    matched, extras = _match_student_cells(student, set(keys), shipped)
     cells = list(extras[None])
     for trusted, key in zip(release.cells, keys):
         cell = copy.deepcopy(trusted)
-        cell.source = _students_source(trusted, matched.get(key))
+        cell.source = _source_that_runs(trusted, matched.get(key), shipped)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)

@@ -26,6 +26,11 @@ from .regions import escapes_template, extract_regions, is_untouched_stub, strip
 OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
 
 
+# What a student needs to know to understand some errors of their cell in grading.
+_HINTS = {"NameError": " (при проверке из ваших собственных ячеек выполняются только импорты и определения "
+                       "функций и классов: значения, нужные решению, задайте в самой ячейке решения)"}
+
+
 @dataclass
 class TaskRun:
     grade_id: str
@@ -57,7 +62,7 @@ class Probe:
     def values(self, *names: str) -> dict:
         return self._kernel.values(*names)
 
-    def execute(self, source: str, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
+    def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
                 count_lines: bool = False):
         return self._kernel.execute(source, inputs, outputs, label, count_lines)
 
@@ -72,11 +77,21 @@ def gpu_available() -> bool:
     return torch.cuda.is_available()
 
 
+def submission_files(folder: Path, notebook: Path) -> list:
+    """The files handed in next to the notebook (data a student shipped)."""
+    return [item for item in folder.iterdir()
+            if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook]
+
+
 def copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
-    """The kernel sees the submission's own files (data a student shipped), nothing else."""
-    for item in folder.iterdir():
-        if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook:
-            shutil.copy(item, workdir / item.name)
+    """The kernel sees the submission's own files, nothing else."""
+    for item in submission_files(folder, notebook):
+        shutil.copy(item, workdir / item.name)
+
+
+def shipped_modules(folder: Path, notebook: Path) -> frozenset:
+    """Names that an import in the kernel's working directory would find among those files."""
+    return frozenset(item.name.split(".")[0] for item in submission_files(folder, notebook))
 
 
 def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,
@@ -117,7 +132,7 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     if escapes_template(assignment.tasks[task.grade_id].template, regions):
         task.status, task.error = ERROR, "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
         return
-    task.status, task.error = (ERROR, f"{error[0]}: {error[1]}") if error else (OK, None)
+    task.status, task.error = (ERROR, f"{error[0]}: {error[1]}{_HINTS.get(error[0], '')}") if error else (OK, None)
     observer = observers.get(task.grade_id)
     if observer is None:
         return

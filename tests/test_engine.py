@@ -51,6 +51,17 @@ def test_student_exception_is_reported_as_theirs(tmp_path):
     assert not any("внутренняя ошибка" in check.message for check in squares.checks)
 
 
+def test_own_cells_contribute_their_definitions_only(tmp_path):
+    helper = "import numpy\n\ndef square(v, power=2):\n    return numpy.power(v, power)\n\nPOWER = 2\nprint('scratch')"
+    uses_helper = grade(submission(tmp_path / "helper", squares="squares = square(values)",
+                                   extra_after={"given": helper}))
+    assert scores(uses_helper) == {"squares": (2, "passed"), "scaled": (1, "passed")}
+    uses_value = grade(submission(tmp_path / "value", squares="squares = values ** POWER",
+                                  extra_after={"given": helper}))
+    assert scores(uses_value)["squares"] == (0, "error")
+    assert all("только импорты и определения" in check.message for check in uses_value.tasks["squares"].checks)
+
+
 def test_stderr_and_warnings_cost_nothing(tmp_path):
     source = "import sys, warnings\nprint('noise', file=sys.stderr)\nwarnings.warn('careful')\nsquares = values ** 2"
     assert scores(grade(submission(tmp_path, squares=source)))["squares"] == (2, "passed")
@@ -142,8 +153,10 @@ def test_whole_notebook_time_limit(tmp_path):
     shutil.copytree(TINY, course)
     with open(course / "nbgrader_config.py", "a") as config:
         config.write("c.Grader.notebook_timeout = 8\n")
-    slow = "import time\ntime.sleep(2.5)\nsquares = values ** 2"  # each cell is within the 5 s cell limit
-    path = submission(tmp_path, squares=slow, extra_after={"squares_test": "import time\ntime.sleep(4.5)"})
+    # each cell is within the 5 s cell limit; the hook makes the next cell (scaled) take 4.5 s
+    slow = ("import time\ntime.sleep(3)\nget_ipython().events.register('pre_run_cell', lambda *args: time.sleep(4.5))\n"
+            "squares = values ** 2")
+    path = submission(tmp_path, squares=slow)
     report = grade_submission(path, "00_tiny", course)
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
     assert "time limit" in report.stopped

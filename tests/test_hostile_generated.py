@@ -245,13 +245,16 @@ def test_a_wrong_answer_of_an_unusual_dtype_costs_only_its_task(tmp_path, source
 
 def test_replacing_sys_stdout_costs_nothing(tmp_path):
     """Students silence output this way; the grader's probes must still be answered."""
-    report = grade(submission(tmp_path, extra_after={"given": "import os, sys\nsys.stdout = open(os.devnull, 'w')"}))
+    silenced = "import os, sys\nsys.stdout = open(os.devnull, 'w')\nsquares = values ** 2"
+    report = grade(submission(tmp_path, squares=silenced))
     _assert_verdict(report, FULL)
 
 
 # --- forged answers to the grader's probes; each turns `squares = values` into full marks if it works ---
 # Probes have travelled as cells (a framed reply on stdout) and as messages on a Jupyter comm; the
-# forgers below cover both, and each is inert where its channel does not exist.
+# forgers below cover both, and each is inert where its channel does not exist.  Installed from a
+# student's own cell, none of them runs any more: only definitions from those cells run in grading
+# (autograder.definitions), since nothing inside the kernel's process can guard the reply path.
 
 _SQUARE_SPEC = """
 import base64, json, sys
@@ -415,16 +418,7 @@ for comm in grader_comms():  # the handler holds the class's send; send still ca
 }
 
 
-# Forgers that still win: the probes run inside the student's kernel process, whose session,
-# comms and frames a student who reads the grader's source can rewire (see the issue's note).
-KNOWN_WEAKNESS = {"probe_module_patched", "json_dumps_on_the_wire", "session_send_wrapped", "profile_hook",
-                  "comm_publish_wrapped"}
-
-
-@pytest.mark.parametrize("forger", [
-    pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="probes are answered inside the student's "
-                                                "kernel process (known weakness)")] if name in KNOWN_WEAKNESS else [])
-    for name in FORGERS])
+@pytest.mark.parametrize("forger", FORGERS)
 def test_a_forged_probe_reply_gains_nothing(tmp_path, forger):
     report = grade(submission(tmp_path, squares=WRONG_SQUARES, extra_after={"given": FORGERS[forger]}))
     assert scores(report)["squares"][0] == 0 and scores(report)["scaled"] == (1, "passed"), report.table()
@@ -437,7 +431,7 @@ def test_a_hook_that_hangs_the_grader_costs_the_later_task_only(tmp_path):
             "def stall(*args):\n    while True:\n        time.sleep(1)\n"
             "get_ipython().events.register('pre_run_cell', stall)")
     started = time.monotonic()
-    report = grade(submission(tmp_path, extra_after={"squares_test": hang}))
+    report = grade(submission(tmp_path, squares=f"{hang}\nsquares = values ** 2"))
     assert time.monotonic() - started < 40
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}, report.table()
 
@@ -446,7 +440,7 @@ def test_a_kernel_that_will_not_shut_down_is_killed(tmp_path):
     stubborn = ("import atexit, signal, time\nfor sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n"
                 "    signal.signal(sig, signal.SIG_IGN)\natexit.register(lambda: time.sleep(3600))")
     started = time.monotonic()
-    report = grade(submission(tmp_path, extra_after={"scaled_test": stubborn}))
+    report = grade(submission(tmp_path, squares=f"{stubborn}\nsquares = values ** 2"))
     assert time.monotonic() - started < 40
     _assert_verdict(report, FULL)
 
@@ -478,7 +472,7 @@ for target in targets:
     except OSError:
         pass
 '''
-    path = submission(tmp_path, squares=WRONG_SQUARES, extra_after={"given": forge})
+    path = submission(tmp_path, squares=f"{WRONG_SQUARES}\n{forge}")  # in the region: region code runs
     result = cli("grade", str(path), "--assignment", "00_tiny", "--course-dir", str(TINY), "--json", str(out))
     assert result.returncode == 0, result.stderr
     time.sleep(1.5)

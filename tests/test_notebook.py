@@ -4,6 +4,7 @@ import json
 import nbformat
 import pytest
 
+from autograder.definitions import LEFT_OUT
 from autograder.notebook import SubmissionError, grade_id, read_submission, rebuild
 from corpus import REPO
 
@@ -86,7 +87,8 @@ def test_duplicated_solution_ids_use_the_first_and_keep_the_rest_as_plain_cells(
     student.cells.append(copy)
     rebuilt = rebuild(student, RELEASE)
     assert sources_by_id(rebuilt)["squares"] == "squares = values ** 2"
-    assert any(c.source == "squares = values * 0" and "nbgrader" not in c.metadata for c in rebuilt.cells)
+    plain = [c for c in rebuilt.cells if c.source.startswith(LEFT_OUT)]  # a plain cell: its statement does not run
+    assert len(plain) == 1 and "nbgrader" not in plain[0].metadata and "values * 0" not in plain[0].source
 
 
 def test_cell_ids_are_unique_and_valid():
@@ -95,11 +97,12 @@ def test_cell_ids_are_unique_and_valid():
     assert len({c.id for c in rebuilt.cells}) == len(rebuilt.cells)
 
 
-def test_the_seminars_ungraded_cells_run_once_in_the_students_version():
+def test_the_seminars_ungraded_cells_run_in_the_release_version_plus_the_students_definitions():
     release = nbformat.read(REPO / "release/02_pytorch/02_pytorch.ipynb", as_version=4)
     student = nbformat.read(REPO / "source/02_pytorch/02_pytorch.ipynb", as_version=4)
     demo = next(i for i, c in enumerate(student.cells) if c.cell_type == "code" and not grade_id(c))
-    student.cells[demo].source = "print('my own experiment')"
+    student.cells[demo].source = "print('my own experiment')\ndef helper(t):\n    return t * 2"
     rebuilt = rebuild(student, release)
     assert len(rebuilt.cells) == len(release.cells)
-    assert rebuilt.cells[demo].source == "print('my own experiment')"
+    assert rebuilt.cells[demo].source.startswith(release.cells[demo].source)
+    assert "my own experiment" not in rebuilt.cells[demo].source and "def helper(t)" in rebuilt.cells[demo].source

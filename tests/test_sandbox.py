@@ -97,10 +97,10 @@ def test_every_process_the_submission_started_is_gone(tmp_path, isolated):
 
 def test_a_kernel_ignoring_sigint_and_sigterm_is_killed(tmp_path):
     hang = ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass")
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n\ndef spin(*args):\n    while True:\n        pass\n\n"
+            "get_ipython().events.register('pre_run_cell', spin)\nsquares = values ** 2")  # the next cell hangs
     started = time.monotonic()
-    report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body="    pass\n    result = xs * factor"),
-                              extra_after={"squares_test": hang}))
+    report = grade(submission(tmp_path, squares=hang))
     assert time.monotonic() - started < 60
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
 

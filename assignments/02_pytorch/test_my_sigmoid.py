@@ -14,7 +14,21 @@ from autograder.kernel import ProbeFailed
 TASK = "my_sigmoid"
 PUBLIC_X = np.linspace(-5, 5, 11, dtype=np.float32)
 FORWARD = "y_ = MySigmoid.apply(x_)"
-BACKWARD = "y_ = MySigmoid.apply(x_)\n(g_,) = __import__('torch').autograd.grad(y_, x_, go_)"
+# The student's forward and the grader's gradient run as separate parts of one probe: the
+# libraries are made genuine again between them (see KernelSession.execute).
+BACKWARD = ("y_ = MySigmoid.apply(x_)", "(g_,) = __import__('torch').autograd.grad(y_, x_, go_)")
+
+# hessian(sum(MySigmoid(x))) row by row: the gradient through the student's backward, then the
+# gradient of each of its entries (through what their backward computed).
+HESSIAN = ("y_ = MySigmoid.apply(x_)",
+           "(g_,) = __import__('torch').autograd.grad(y_.sum(), x_, create_graph=True)",
+           """
+import torch
+h_ = torch.zeros(x_.numel(), x_.numel(), dtype=x_.dtype)
+for i in range(x_.numel() if g_.requires_grad else 0):
+    (row,) = torch.autograd.grad(g_[i], x_, retain_graph=True, allow_unused=True)
+    h_[i] = 0 if row is None else row
+""")
 
 
 def sigmoid(x):
@@ -73,14 +87,13 @@ def observe(probe):
     # Two forwards, then the backward of the FIRST: only state kept in ctx gives its gradient.
     x1, x2, go = rng.normal(0, 2, 6), rng.normal(0, 2, 6), rng.normal(0, 1, 6)
     seen["two_calls"] = (x1, go, probe.execute(
-        "y1_ = MySigmoid.apply(x1_)\ny2_ = MySigmoid.apply(x2_)\n(g1_,) = __import__('torch').autograd.grad(y1_, x1_, go_)",
+        ("y1_ = MySigmoid.apply(x1_)\ny2_ = MySigmoid.apply(x2_)", "(g1_,) = __import__('torch').autograd.grad(y1_, x1_, go_)"),
         {"x1_": wire.encode_input(x1, requires_grad=True), "x2_": wire.encode_input(x2, requires_grad=True),
          "go_": wire.encode_input(go)}, outputs=("g1_",)))
     seen["gradcheck"] = remote_gradcheck(probe, rng.normal(0, 2, 5))
     h = rng.normal(0, 2, 5)
     seen["hessian"] = (h, probe.execute(
-        "h_ = __import__('torch').autograd.functional.hessian(lambda t: MySigmoid.apply(t).sum(), x_)",
-        {"x_": wire.encode_input(h)}, outputs=("h_",)))
+        HESSIAN, {"x_": wire.encode_input(h, requires_grad=True)}, outputs=("h_",)))
     if probe.gpu_available:
         seen["cuda_gradcheck"] = remote_gradcheck(probe, rng.normal(0, 2, 5), device="cuda")
     return seen

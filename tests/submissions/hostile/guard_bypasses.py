@@ -1,5 +1,5 @@
 # Protections that stop one level too early (each would GAIN points if it worked):
-# cosine_matrix -- a row loop in a helper defined through exec (no reading of the student's cells
+# cosine_matrix -- a row loop in a helper defined through exec (no reading of the student's code
 # finds it) that turns off line events for its own frame (sys._getframe().f_trace_lines = False), so
 # the line counter behind test_no_python_loops sees the same count for 4 and 68 rows (deserves 4:
 # the loop costs the no-loops point);
@@ -11,14 +11,15 @@
 # my_sigmoid -- backward returns zeros; torch.autograd.grad is left alone but the autograd engine
 # under it is replaced by one that answers the sigmoid's true derivative for MySigmoid outputs:
 # torch.autograd.graph, where _engine_run_backward finds the engine through its module global
-# `Variable`, gets a stand-in class (deserves the forward's 1.5).
+# `Variable`, gets a stand-in class, put there by forward itself each time it runs (deserves the
+# forward's 1.5).
 # expect: cosine_matrix=4 regression_step=0 my_sigmoid=1.5
 # fails: cosine_matrix.test_no_python_loops regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_training_converges regression_step.test_loss_decreases my_sigmoid.test_backward_example my_sigmoid.test_backward_hidden my_sigmoid.test_state_kept_in_ctx my_sigmoid.test_gradcheck_float64 my_sigmoid.test_hessian
 
-# %% extra after cosine_matrix_inputs
+# %% cosine_matrix
 import sys
 
-# The helper is defined from a string, so that no reading of the student's cells finds its loop,
+# The helper is defined from a string, so that no reading of the student's code finds its loop,
 # and it turns off line events for its own frame, so that the line counter does not see it run.
 exec("""
 def cosine_rows(A, B):
@@ -28,8 +29,6 @@ def cosine_rows(A, B):
         rows.append(torch.nn.functional.cosine_similarity(A[i:i + 1], B, dim=1))
     return torch.stack(rows)
 """)
-
-# %% cosine_matrix
 cos_mat = cosine_rows(X, Y)
 
 # %% regression_step
@@ -97,18 +96,16 @@ class _Engine:
         return getattr(self.genuine, name)
 
 
-class _Variable:
-    """What torch.autograd.graph._engine_run_backward looks up, by its module's name `Variable`."""
-
-    _execution_engine = _Engine(torch.autograd.variable.Variable._execution_engine)
-
-
-torch.autograd.graph.Variable = _Variable
-
 # %% my_sigmoid
 class MySigmoid(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
+        class _Variable:
+            """What torch.autograd.graph._engine_run_backward looks up, by its module's name `Variable`."""
+
+            _execution_engine = _Engine(torch.autograd.variable.Variable._execution_engine)
+
+        torch.autograd.graph.Variable = _Variable  # from inside the region: each call re-installs it
         val = 1 / (1 + torch.exp(-x))
         ctx.save_for_backward(val)
         return val

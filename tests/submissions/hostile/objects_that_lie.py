@@ -5,8 +5,8 @@
 # builtins.type replaced by a type that calls it a torch.Tensor, and a metaclass whose __eq__/__hash__
 # pass the class off as numpy.float64 once, so that a lookup in a set of numpy scalar types takes it
 # for one (not a tensor, not an array: 0); xs_device/ys_device: dicts masquerading as tensors (0; the
-# training still works from them, so regression_step keeps its marks). The kernel then kills itself
-# after the regression_step test: my_sigmoid, not reached, scores 0; earlier tasks keep their points.
+# training still works from them, so regression_step keeps its marks). MySigmoid.forward then kills
+# the kernel (os._exit) the first time it runs: my_sigmoid scores 0; earlier tasks keep their points.
 # expect: cosine_matrix=1 imagenet_normalization=0 regression_data=0 my_sigmoid=0
 
 # %% extra after cosine_matrix_inputs
@@ -69,9 +69,6 @@ class TensorLookalike(metaclass=PassesForFloat64):
         return getattr(self.answer, name)
 
 
-_genuine_type = builtins.type
-
-
 class _TypeMeta(type):
     def __call__(cls, *args, **kwargs):
         if cls is LyingType and len(args) == 1:
@@ -89,13 +86,20 @@ class LyingType(type, metaclass=_TypeMeta):
     """builtins.type that calls a TensorLookalike a torch.Tensor."""
 
 
+# %% imagenet_normalization
+import builtins
+
+_genuine_type = builtins.type
 builtins.type = LyingType
 
-# %% imagenet_normalization
-output = TensorLookalike(torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225]))
 
-# %% extra after imagenet_normalization_test
-builtins.type = _genuine_type
+def _put_type_back(info):  # before the next cell of the notebook (the grader's probes are not cells)
+    builtins.type = _genuine_type
+    get_ipython().events.unregister("pre_run_cell", _put_type_back)
+
+
+get_ipython().events.register("pre_run_cell", _put_type_back)
+output = TensorLookalike(torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225]))
 
 # %% extra after regression_device
 class TensorDict(dict):
@@ -110,7 +114,15 @@ class TensorDict(dict):
 xs_device = TensorDict(xs)
 ys_device = TensorDict(ys)
 
-# %% extra after regression_step_test
-import os
+# %% my_sigmoid
+class MySigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        import os
+        os._exit(0)
+        return val
 
-os._exit(0)
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = grad_output
+        return grad

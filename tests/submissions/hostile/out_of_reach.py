@@ -1,23 +1,21 @@
 # Reaching for what the sandbox must hide; each theft, if it worked, would gain points.
 # cosine_matrix execs the instructor's solution if it can read source/02_pytorch/02_pytorch.ipynb
 # (absolute paths from sys.prefix, $PWD, $OLDPWD, $HOME, $VIRTUAL_ENV, /proc/*/environ and
-# /proc/*/cmdline, relative paths, /proc/*/cwd, /proc/*/root), else hands in a wrong 3×3 (1 for no
-# loops); my_sigmoid runs a classmate's MySigmoid if it finds another submission (pytest's and the
+# /proc/*/cmdline, relative paths, /proc/*/cwd, /proc/*/root), else hands in a wrong 3×3 (0: the
+# search loops in the helpers it calls); my_sigmoid runs a classmate's MySigmoid if it finds another submission (pytest's and the
 # grader's temporary folders, submitted/ and autograded/ next to any course root, the gradebook's
 # folder), else an identity with a zero backward (0); regression_data is right only if a forged
 # report.json could be written where the grader or nbgrader keeps reports and results (the course
 # root, feedback/, /autograder/results/; removed again at once), else numpy arrays (0; the training
 # still runs on them).
-# expect: cosine_matrix=1 regression_data=0 my_sigmoid=0
+# Every theft runs from a region (the student's own cells contribute only the helpers' definitions).
+# expect: cosine_matrix=0 regression_data=0 my_sigmoid=0
 
 # %% extra after cosine_matrix_inputs
 import glob
 import json
 import os
 import sys
-
-NOTEBOOK = os.path.join("source", "02_pytorch", "02_pytorch.ipynb")
-
 
 def course_roots():
     """Every folder that might be the course root, by every route a kernel could try."""
@@ -61,26 +59,23 @@ def solution_cell(path, grade_id):
 
 
 def steal_instructor(grade_id):
+    notebook = os.path.join("source", "02_pytorch", "02_pytorch.ipynb")
     for root in course_roots():
-        source = solution_cell(os.path.join(root, NOTEBOOK), grade_id)
+        source = solution_cell(os.path.join(root, notebook), grade_id)
         if source:
             return source
     return None
 
 
-stolen_cosine = steal_instructor("cosine_matrix")  # here, so that the region itself calls no helper
-
 # %% cosine_matrix
-exec(stolen_cosine or "cos_mat = torch.zeros(3, 3)")
+exec(steal_instructor("cosine_matrix") or "cos_mat = torch.zeros(3, 3)")
 
 # %% extra after regression_device
-REPORT_DIRS = ("", "feedback", "reports", "autograded", "submitted", "release")
-
-
 def forge_reports():
     """True if a forged report could be written where the grader writes reports."""
     forged = False
-    targets = [os.path.join(root, folder) for root in course_roots() for folder in REPORT_DIRS
+    report_dirs = ("", "feedback", "reports", "autograded", "submitted", "release")
+    targets = [os.path.join(root, folder) for root in course_roots() for folder in report_dirs
                if os.path.isfile(os.path.join(root, "nbgrader_config.py"))]  # a real course, not an empty mount point
     if os.path.isfile("/autograder/submission_metadata.json"):
         targets.append("/autograder/results")  # Gradescope's
@@ -100,10 +95,8 @@ def forge_reports():
     return forged
 
 
-forged_report = forge_reports()
-
 # %% regression_data
-if forged_report:
+if forge_reports():
     xs_device = torch.tensor(xs, device=device)
     ys_device = torch.tensor(ys, device=device)
 else:
@@ -139,26 +132,32 @@ def works(candidate):
     return torch.allclose(y.detach(), s) and torch.allclose(g, s * (1 - s))
 
 
-for path in classmates_notebooks():
-    source = solution_cell(path, "my_sigmoid")
-    if source and "BEGIN SOLUTION" not in source and "Stolen" not in source:
-        namespace = {"torch": torch}
-        try:
-            exec(source, namespace)
-            if works(namespace["MySigmoid"]):
-                Stolen = namespace["MySigmoid"]
-                break
-        except Exception:
-            continue
+def steal_sigmoid(found=[]):
+    """A classmate's working MySigmoid, else Stolen (searched once, then remembered)."""
+    if found:
+        return found[0]
+    found.append(Stolen)
+    for path in classmates_notebooks():
+        source = solution_cell(path, "my_sigmoid")
+        if source and "BEGIN SOLUTION" not in source and "Stolen" not in source:
+            namespace = {"torch": torch}
+            try:
+                exec(source, namespace)
+                if works(namespace["MySigmoid"]):
+                    found[0] = namespace["MySigmoid"]
+                    break
+            except Exception:
+                continue
+    return found[0]
 
 # %% my_sigmoid
 class MySigmoid(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
-        val = Stolen.forward(ctx, x)
+        val = steal_sigmoid().forward(ctx, x)
         return val
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad = Stolen.backward(ctx, grad_output)
+        grad = steal_sigmoid().backward(ctx, grad_output)
         return grad

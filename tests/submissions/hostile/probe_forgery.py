@@ -1,8 +1,9 @@
 # Forged answers to the grader's probes (each would GAIN points if it worked). Whatever way the
 # grader's questions reach the kernel -- as cells (a framed reply on stdout) or as messages on a
 # Jupyter comm -- they pass through machinery the student's code can reach; each forger covers both
-# ways (and is inert where its way does not exist), is installed before its task and removed after
-# its test cell:
+# ways (and is inert where its way does not exist), is installed from the student's own cell before
+# its task and removed after its test cell.  Only definitions from such cells run in grading, so
+# none of them is installed and each region gets what it deserves:
 # regression_data -- the reply is forged on its way out: a pre_run_cell hook printing its own framed
 # reply first, and the kernel session's send() rewriting the comm reply from the inputs of the
 # request being answered (data that ignores xs/ys deserves 1.5);
@@ -13,14 +14,8 @@
 # the grader's comm's handle_msg for comm messages): the region's `2 *` taken out of the loss and
 # loss_list halved as the grader reads it (a doubled loss deserves 1: training converges, the rest
 # fails).
-# known-weakness: the grader's probes run inside the student's kernel process, so code that reads the
-# grader's source can rewire the kernel's own session, comms and handlers to forge answers; the fix
-# is to ask hidden questions of a fresh kernel that ran none of the student's extra code.
 # expect: regression_data=1.5 regression_weights=1 regression_step=1
 # fails: regression_data.test_other_data regression_weights.test_drawn_from_standard_normal regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_loss_decreases
-
-# %% extra after regression_setup
-xs_seminar, ys_seminar = xs.copy(), ys.copy()
 
 # %% extra after regression_device
 import ast
@@ -87,8 +82,10 @@ get_ipython().events.register("pre_run_cell", forge_printed_reply)
 session.send = forging_send
 
 # %% regression_data
-xs_device = torch.tensor(xs_seminar, device=device)
-ys_device = torch.tensor(ys_seminar, device=device)
+import __main__  # the notebook's own data, whatever inputs the grader puts in xs and ys
+
+xs_device = torch.tensor(__main__.xs, device=device)
+ys_device = torch.tensor(__main__.ys, device=device)
 
 # %% extra after regression_data_test
 get_ipython().events.unregister("pre_run_cell", forge_printed_reply)
