@@ -13,6 +13,7 @@ from .grading import Grading
 from .kernel import KernelStartFailed
 from .pytest_plugin import GradingPlugin
 from .report import Report
+from .warm import WarmKernels
 
 
 class GradingFailed(Exception):
@@ -21,16 +22,19 @@ class GradingFailed(Exception):
 
 def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_root: Path | str = ".",
                      student: str | None = None, visible_only: bool = False,
-                     notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None) -> Report:
+                     notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None,
+                     warm: WarmKernels | None = None) -> Report:
     """Grade one notebook with the assignment's checks and return the report.
 
     ``notebook`` is the file's content when the caller has already read it (nbgrader);
     ``path`` still tells where the submission's other files are.  ``sandbox`` overrides
-    ``c.Sandbox.enabled`` of the course config (limits apply either way).  Raises
+    ``c.Sandbox.enabled`` of the course config (limits apply either way).  ``warm`` keeps a
+    kernel booted ahead for the caller's next submission (a batch worker's).  Raises
     ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
     """
     grading = Grading(Path(path), student=student, visible_only=visible_only,
-                      assignment=Assignment(assignment, course_root), notebook=notebook, sandbox=sandbox)
+                      assignment=Assignment(assignment, course_root), notebook=notebook, sandbox=sandbox,
+                      warm=warm)
     try:
         grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     except KernelStartFailed as exc:

@@ -68,9 +68,11 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
     sys.modules.setdefault("rfc3987_syntax", None)  # see autograder/__main__.py
     from .api import GradingFailed, grade_submission
     from .notebook import SubmissionError
+    from .warm import process_warm_kernels
 
     try:
-        report = grade_submission(Path(path), assignment, Path(course), student=student)
+        report = grade_submission(Path(path), assignment, Path(course), student=student,
+                                  warm=process_warm_kernels())
     except (SubmissionError, GradingFailed) as exc:
         return {"student": student, "error": str(exc), "sha256": sha256}
     report.graded_by = _worker_name()

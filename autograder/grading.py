@@ -13,8 +13,9 @@ from . import runner
 from .assignment import Assignment
 from .config import grader_settings
 from .files import sha256_of
-from .kernel import KernelSession
+from .kernel import KernelSession, KernelStartFailed
 from .sandbox import KernelJail, Sandbox, prepare_jail
+from .warm import BootedKernel, WarmKernels
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
 
@@ -39,10 +40,11 @@ def student_from_path(path: Path, assignment: str) -> str:
 class Grading:
     def __init__(self, submission: Path, student: Optional[str] = None, visible_only: bool = False,
                  assignment: Optional[Assignment] = None, notebook: Optional[nbformat.NotebookNode] = None,
-                 sandbox: Optional[bool] = None):
+                 sandbox: Optional[bool] = None, warm: Optional[WarmKernels] = None):
         self.submission = Path(submission)
         self.notebook = notebook  # already read (nbgrader hands us one); else read from ``submission``
         self.sandbox = sandbox  # None: as the course config says
+        self.warm = warm  # where a kernel booted ahead may wait (batch workers), if anywhere
         self.student = student
         self.visible_only = visible_only
         self.assignment = assignment
@@ -52,11 +54,10 @@ class Grading:
         self.skipped: list = []
         self.started = time.monotonic()
         self._run: Optional[runner.NotebookRun] = None
-        self._kernel: Optional[KernelSession] = None
+        self._booted: Optional[BootedKernel] = None
         self.jail: Optional[KernelJail] = None
         self.failure: Optional[str] = None  # why the grader itself could not grade, if it could not
         self._sha256 = ""
-        self._workdir: Optional[tempfile.TemporaryDirectory] = None
 
     def bind_assignment(self, checks_dir: Path) -> None:
         if self.assignment is None:
@@ -89,31 +90,60 @@ class Grading:
         return rebuild(nb, self.assignment.release, runner.shipped_modules(self.submission.parent, self.submission))
 
     def start_kernel(self) -> None:
-        """Launch the submission's kernel; ``grade_submission`` does it before pytest collects
-        the checks, so that the kernel boots while the grader imports them."""
-        if self._kernel is not None:
+        """Get the submission's kernel going; ``grade_submission`` does it before pytest
+        collects the checks, so that the kernel boots while the grader imports them.  A batch
+        worker takes a kernel booted ahead (see ``run`` for the one after)."""
+        if self._booted is not None:
             return
         nb = self.prepare()
-        self._workdir = tempfile.TemporaryDirectory(prefix="autograder-")
-        workdir, sockets = Path(self._workdir.name) / "work", Path(self._workdir.name) / "sockets"
-        workdir.mkdir()
-        sockets.mkdir()
-        runner.copy_submission_files(self.submission.parent, workdir, self.submission)
-        settings = self.settings
-        sandbox = Sandbox(config=settings.config)
+        sandbox = self._sandbox_settings()
+        key = (str(self.assignment.course_root), sandbox.enabled)
+        self._booted = (self.warm.take(key) if self.warm is not None else None) or self._boot(key, sandbox)
+        self.jail = self._booted.jail
+        runner.copy_submission_files(self.submission.parent, self._booted.workdir, self.submission)
+        self._booted.session.attach(nb, time.monotonic() + self.settings.notebook_timeout)
+
+    def _boot_next(self) -> None:
+        """Boot the kernel for the worker's next submission now that the grader's own start-up
+        (imports, collecting the checks) is over: it runs while this notebook does."""
+        if self.warm is None:
+            return
+        key, sandbox = self._booted.key, self._sandbox_settings()
+        try:
+            self.warm.boot_next(key, lambda: self._boot(key, sandbox))
+        except KernelStartFailed:
+            pass  # the next grading boots its own kernel, and reports it if that fails too
+
+    def _sandbox_settings(self) -> Sandbox:
+        sandbox = Sandbox(config=self.settings.config)
         if self.sandbox is not None:
             sandbox.enabled = self.sandbox
-        self.jail = prepare_jail(sandbox, workdir, sockets)
-        self._kernel = KernelSession(nb, workdir, settings.kernel_name, settings.cell_timeout,
-                                     time.monotonic() + settings.notebook_timeout, settings.startup_timeout,
-                                     tuple(settings.preload_modules), self.jail, sockets)
-        self._kernel.start()
+        return sandbox
+
+    def _boot(self, key: tuple, sandbox: Sandbox) -> BootedKernel:
+        """Launch a kernel in a fresh jail and empty working folder (no waiting for it)."""
+        settings = self.settings
+        folder = tempfile.TemporaryDirectory(prefix="autograder-")
+        workdir, sockets = Path(folder.name) / "work", Path(folder.name) / "sockets"
+        workdir.mkdir()
+        sockets.mkdir()
+        jail = prepare_jail(sandbox, workdir, sockets)
+        session = KernelSession(workdir, settings.kernel_name, settings.cell_timeout, settings.startup_timeout,
+                                tuple(settings.preload_modules), jail, sockets)
+        booted = BootedKernel(key, folder, workdir, jail, session, time.monotonic())
+        try:
+            session.start()
+        except KernelStartFailed:
+            booted.discard()
+            raise
+        return booted
 
     def run(self) -> runner.NotebookRun:
         if self._run is None:
             self.start_kernel()
+            self._boot_next()
             try:
-                self._run = runner.run_submission(self._kernel, self.assignment, self.observers, self.seed,
+                self._run = runner.run_submission(self._booted.session, self.assignment, self.observers, self.seed,
                                                   hidden=not self.visible_only, gpu=self.gpu_available)
             finally:
                 self.close()
@@ -121,11 +151,8 @@ class Grading:
 
     def close(self) -> None:
         """Kill the kernel and remove its working directory (idempotent)."""
-        if self._kernel is not None:
-            self._kernel.close()
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None
+        if self._booted is not None:
+            self._booted.discard()
 
     def expect(self, task: str, name: str, points: float, hidden: bool, cuda: bool) -> None:
         self.expected.setdefault(task, {})[name] = (points, hidden, cuda)

@@ -99,25 +99,26 @@ TRUNCATED = "[autograder: output over the limit was dropped]"
 
 
 class KernelSession:
-    """A kernel running the cells of ``nb``, started in ``workdir``, killed when closed.
+    """A kernel started in ``workdir`` that runs the cells of one notebook, killed when closed.
 
-    ``deadline`` is a ``time.monotonic()`` instant after which nothing more runs: the
-    whole-notebook timeout.  Each cell and probe also has its own ``cell_timeout``.
+    The kernel may boot before its notebook is known (``start``, then ``attach``): see
+    ``warm``.  The ``deadline`` given to ``attach`` is a ``time.monotonic()`` instant after
+    which nothing more runs: the whole-notebook timeout.  Each cell and probe also has its
+    own ``cell_timeout``.
     """
 
-    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, kernel_name: str,
-                 cell_timeout: float, deadline: float, startup_timeout: float = 60,
+    def __init__(self, workdir: Path, kernel_name: str, cell_timeout: float, startup_timeout: float = 60,
                  preload_modules: tuple = (), jail: KernelJail | None = None, socket_dir: Path | None = None):
-        self.nb = nb
+        self.nb = nbformat.v4.new_notebook()
         self.cell_timeout = cell_timeout
-        self.deadline = deadline
+        self.deadline = time.monotonic() + cell_timeout
         self.jail = jail
         self._socket_dir = socket_dir
         # Modules imported while the kernel boots (before any student code), so that their
         # import overlaps with the grader's own start-up instead of following it.
         preload = [f"--IPKernelApp.exec_lines=__import__({name!r})" for name in preload_modules]
         self._client = CappedNotebookClient(
-            nb, kernel_name=kernel_name, timeout=int(cell_timeout),
+            self.nb, kernel_name=kernel_name, timeout=int(cell_timeout),
             startup_timeout=int(startup_timeout), allow_errors=True, interrupt_on_timeout=False,
             shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}},
             extra_arguments=preload, kernel_manager_class=JailedKernelManager)
@@ -125,6 +126,11 @@ class KernelSession:
             self._client.max_cell_output = jail.limits["max_cell_output_kb"] * 1024
             self._client.max_notebook_output = jail.limits["max_notebook_output_kb"] * 1024
         self._module = "_autograder_probe_" + secrets.token_hex(8)
+
+    def attach(self, nb: nbformat.NotebookNode, deadline: float) -> None:
+        """The notebook this kernel will run, and when the whole run must end."""
+        self.nb = self._client.nb = nb
+        self.deadline = deadline
 
     def start(self) -> None:
         """Launch the kernel process without waiting for it; ``__enter__`` waits."""

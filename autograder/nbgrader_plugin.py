@@ -4,7 +4,8 @@ nbgrader would run the test cells in the student's kernel and score them from th
 outputs.  ``TrustedExecute`` instead grades the notebook with ``grade_submission`` and
 writes each task's score into its test cell as the one output nbgrader reads as partial
 credit, after a plain-text list of the check verdicts (shown by ``generate_feedback``).
-nbgrader's own SaveAutoGrades then records these trusted scores in the gradebook.
+nbgrader's own SaveAutoGrades then records these trusted scores in the gradebook.  While
+one student's notebook runs, the kernel for the next one boots (``warm``).
 
 Enable it in ``nbgrader_config.py``::
 
@@ -22,6 +23,7 @@ from .api import GradingFailed, grade_submission
 from .assignment import AssignmentError
 from .kernel import ProbeFailed
 from .notebook import SubmissionError, grade_id, nbgrader_meta
+from .warm import process_warm_kernels
 
 
 def _verdicts(task) -> str:
@@ -39,7 +41,7 @@ class TrustedExecute(NbGraderPreprocessor):
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         try:
             report = grade_submission(folder / f"{info['notebook']}.ipynb", info["assignment"], course_root,
-                                      student=info["student"], notebook=nb)
+                                      student=info["student"], notebook=nb, warm=process_warm_kernels())
         except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed) as exc:
             self.log.error("autograder: %s", exc)
             return self._zero_all(nb, str(exc)), resources
