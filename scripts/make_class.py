@@ -20,12 +20,14 @@ sys.path.insert(0, str(REPO / "tests"))
 from corpus import build_notebook, cases  # noqa: E402 - the corpus lives with the tests
 
 
-def make_class(course: Path, count: int) -> list:
-    """Write ``count`` submissions; returns the student ids."""
-    by_kind = [[(case.path.stem, build_notebook(case)) for case in cases(kind)]
-               for kind in ("correct", "wrong", "hostile")]
+KINDS = ("correct", "wrong", "hostile")
+
+
+def make_class(course: Path, count: int, kinds: tuple = KINDS) -> list:
+    """Write ``count`` submissions of the corpus ``kinds``; returns the student ids."""
+    by_kind = [[(case.path.stem, build_notebook(case)) for case in cases(kind)] for kind in kinds]
     by_kind[0].insert(1, ("blank", nbformat.read(REPO / "release/02_pytorch/02_pytorch.ipynb", as_version=4)))
-    by_kind[1].insert(1, ("broken", None))
+    by_kind[-1].insert(1, ("broken", None))
     # interleaved, so that even a small class mixes right, wrong, blank and broken work
     samples = [sample for group in itertools.zip_longest(*by_kind) for sample in group if sample]
     students = []
@@ -46,9 +48,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("course", type=Path)
     parser.add_argument("--count", type=int, default=8)
+    parser.add_argument("--kinds", default=",".join(KINDS), help="corpus kinds to draw from, in this order")
     args = parser.parse_args()
     shutil.rmtree(args.course / "submitted", ignore_errors=True)
-    print("\n".join(make_class(args.course, args.count)))
+    print("\n".join(make_class(args.course, args.count, tuple(args.kinds.split(",")))))
 
 
 if __name__ == "__main__":
