@@ -153,6 +153,11 @@ class KernelSession:
             # The kernel's own console chatter is not the student's output; keep it off ours.
             self._client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def process_alive(self) -> bool:
+        """Whether the launched kernel process (the sandbox's, when jailed) is still running."""
+        process = getattr(getattr(self._client.km, "provisioner", None), "process", None)
+        return process is not None and process.poll() is None
+
     def __enter__(self) -> "KernelSession":
         self.start()
         try:

@@ -54,8 +54,8 @@ class WarmKernels:
                     break
             else:
                 return None
-        if time.monotonic() - spare.booted_at > self.max_age_s:
-            spare.discard()
+        if time.monotonic() - spare.booted_at > self.max_age_s or not spare.session.process_alive():
+            spare.discard()  # stale settings, or it died while waiting: the grading boots its own
             return None
         return spare
 

@@ -1,5 +1,6 @@
 """Kernels booted ahead for a worker's next submission: used once, isolated, cleaned up."""
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -64,5 +65,18 @@ def test_a_spare_past_its_age_is_discarded_not_used(tmp_path):
         (stale,) = warm._spares
         assert scores(grade(submission(tmp_path / "b", squares="squares = values ** 2"), warm=warm)) == FULL
         assert not Path(stale.folder.name).exists() and warm._spares[0] is not stale
+    finally:
+        warm.close()
+
+
+def test_a_spare_that_died_while_waiting_is_replaced_by_a_fresh_kernel(tmp_path):
+    warm = WarmKernels()
+    try:
+        grade(submission(tmp_path / "a", squares="squares = values ** 2"), warm=warm)
+        (dead,) = warm._spares
+        os.kill(dead.session._client.km.provisioner.process.pid, signal.SIGKILL)
+        dead.session._client.km.provisioner.process.wait()
+        assert scores(grade(submission(tmp_path / "b", squares="squares = values ** 2"), warm=warm)) == FULL
+        assert not Path(dead.folder.name).exists()
     finally:
         warm.close()
