@@ -152,9 +152,10 @@ def test_whole_notebook_time_limit(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(TINY, course)
     with open(course / "nbgrader_config.py", "a") as config:
-        config.write("c.Grader.notebook_timeout = 8\n")
-    # each cell is within the 5 s cell limit; the hook makes the next cell (scaled) take 4.5 s
-    slow = ("import time\ntime.sleep(3)\nget_ipython().events.register('pre_run_cell', lambda *args: time.sleep(4.5))\n"
+        config.write("c.Grader.notebook_timeout = 15\nc.Grader.cell_timeout = 30\n")
+    # squares ends well inside 15 s however slowly the kernel boots; the hook then makes the next
+    # cell (scaled) take 20 s: within its cell limit, past the notebook's
+    slow = ("import time\nget_ipython().events.register('pre_run_cell', lambda *args: time.sleep(20))\n"
             "squares = values ** 2")
     path = submission(tmp_path, squares=slow)
     report = grade_submission(path, "00_tiny", course)
