@@ -55,7 +55,6 @@ class Grading:
         self.started = time.monotonic()
         self._run: Optional[runner.NotebookRun] = None
         self._booted: Optional[BootedKernel] = None
-        self.jail: Optional[KernelJail] = None
         self.failure: Optional[str] = None  # why the grader itself could not grade, if it could not
         self._sha256 = ""
 
@@ -96,10 +95,8 @@ class Grading:
         if self._booted is not None:
             return
         nb = self.prepare()
-        sandbox = self._sandbox_settings()
-        key = (str(self.assignment.course_root), sandbox.enabled)
-        self._booted = (self.warm.take(key) if self.warm is not None else None) or self._boot(key, sandbox)
-        self.jail = self._booted.jail
+        key = (str(self.assignment.course_root), self.sandbox_settings.enabled)
+        self._booted = (self.warm.take(key) if self.warm is not None else None) or self._boot(key)
         runner.copy_submission_files(self.submission.parent, self._booted.workdir, self.submission)
         self._booted.session.attach(nb, time.monotonic() + self.settings.notebook_timeout)
 
@@ -108,29 +105,36 @@ class Grading:
         (imports, collecting the checks) is over: it runs while this notebook does."""
         if self.warm is None:
             return
-        key, sandbox = self._booted.key, self._sandbox_settings()
+        key = self._booted.key
         try:
-            self.warm.boot_next(key, lambda: self._boot(key, sandbox))
+            self.warm.boot_next(key, lambda: self._boot(key))
         except KernelStartFailed:
             pass  # the next grading boots its own kernel, and reports it if that fails too
 
-    def _sandbox_settings(self) -> Sandbox:
+    @cached_property
+    def sandbox_settings(self) -> Sandbox:
+        """The course's ``c.Sandbox`` settings, switched on or off as the caller asked."""
         sandbox = Sandbox(config=self.settings.config)
         if self.sandbox is not None:
             sandbox.enabled = self.sandbox
         return sandbox
 
-    def _boot(self, key: tuple, sandbox: Sandbox) -> BootedKernel:
+    @property
+    def jail(self) -> Optional[KernelJail]:
+        """How the kernel is wrapped (for the report), once there is one."""
+        return self._booted.session.jail if self._booted is not None else None
+
+    def _boot(self, key: tuple) -> BootedKernel:
         """Launch a kernel in a fresh jail and empty working folder (no waiting for it)."""
         settings = self.settings
         folder = tempfile.TemporaryDirectory(prefix="autograder-")
         workdir, sockets = Path(folder.name) / "work", Path(folder.name) / "sockets"
         workdir.mkdir()
         sockets.mkdir()
-        jail = prepare_jail(sandbox, workdir, sockets)
+        jail = prepare_jail(self.sandbox_settings, workdir, sockets)
         session = KernelSession(workdir, settings.kernel_name, settings.cell_timeout, settings.startup_timeout,
                                 tuple(settings.preload_modules), jail, sockets)
-        booted = BootedKernel(key, folder, workdir, jail, session, time.monotonic())
+        booted = BootedKernel(key, folder, workdir, session, time.monotonic())
         try:
             session.start()
         except KernelStartFailed:

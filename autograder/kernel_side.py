@@ -184,31 +184,33 @@ def _error(exc):
     return {"ename": _type(exc).__name__, "evalue": _str(exc)[:500]}
 
 
+def _put_back_genuine():
+    """Set every guarded attribute and module entry to its genuine value; the (holder, name,
+    value) triples that differed, to restore them later."""
+    patched = []
+    for holder, genuine in _genuine:
+        current = vars(holder)
+        for name, value in genuine.items():
+            now = current.get(name, _MISSING)
+            if now is not value and name not in ("__dict__", "__weakref__"):
+                patched.append((holder, name, now))
+                _setattr(holder, name, value)
+    _sys_modules.update(_genuine_module_entries)
+    return patched
+
+
 class _genuine_libraries:
     """While active, the guarded libraries are as they were before any student code ran."""
 
     def __enter__(self):
-        self.patched = []
-        for holder, genuine in _genuine:
-            current = vars(holder)
-            for name, value in genuine.items():
-                now = current.get(name, _MISSING)
-                if now is not value and name not in ("__dict__", "__weakref__"):
-                    self.patched.append((holder, name, now))
-                    _setattr(holder, name, value)
         self.entries = {name: _sys_modules.get(name, _MISSING) for name in _genuine_module_entries}
-        _sys_modules.update(_genuine_module_entries)
+        self.patched = _put_back_genuine()
         return self
 
     def reapply(self):
         """Undo what the student's code patched since ``__enter__`` (between two of its calls).
         ``__exit__`` still gives the notebook back the patches it had before the probe."""
-        for holder, genuine in _genuine:
-            current = vars(holder)
-            for name, value in genuine.items():
-                if current.get(name, _MISSING) is not value and name not in ("__dict__", "__weakref__"):
-                    _setattr(holder, name, value)
-        _sys_modules.update(_genuine_module_entries)
+        _put_back_genuine()
 
     def __exit__(self, *exc_info):
         for holder, name, value in reversed(self.patched):

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .kernel import KernelSession
-from .sandbox import KernelJail
 
 
 @dataclass
@@ -27,8 +26,7 @@ class BootedKernel:
     key: tuple  # the settings it was booted with; only a grading with the same ones may take it
     folder: tempfile.TemporaryDirectory
     workdir: Path
-    jail: KernelJail
-    session: KernelSession
+    session: KernelSession  # its ``jail`` is how the kernel is wrapped
     booted_at: float
 
     def discard(self) -> None:
