@@ -52,14 +52,82 @@ def reachable_functions(tree: ast.Module, own_cells: list) -> list:
             continue
         defined.update({node.name: node for node in ast.walk(module)
                         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
-    reached, pending = [], list(called_names(tree))
+    reached, pending = [], list(referenced_names(tree))
     while pending:
         name = pending.pop()
         function = defined.pop(name, None)
         if function is not None:
             reached.append(function)
-            pending += called_names(function)
+            pending += referenced_names(function)
     return reached
+
+
+def referenced_names(tree: ast.AST) -> set:
+    """Every name and attribute the code mentions: a helper may be called, or passed on and called later."""
+    return ({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+            | {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)})
+
+
+# Ways to run code that no reading of the source sees (exec, pickles, TorchScript or C++ from
+# strings, other processes) and ways into the interpreter's internals (frames, the active trace
+# function, closures, the garbage collector), where the grader's own step counter lives.
+_OPAQUE_MODULES = {"sys", "gc", "inspect", "ctypes", "types", "importlib", "builtins", "traceback", "marshal",
+                   "dis", "code", "codeop", "runpy", "pickle", "copyreg", "shelve", "dill", "os", "subprocess",
+                   "multiprocessing", "concurrent", "threading", "_thread", "signal", "pty", "string", "operator"}
+_OPAQUE_BUILTINS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
+                    "delattr", "breakpoint"}
+_OPAQUE_ATTRIBUTES = {"f_back", "f_locals", "f_globals", "f_builtins", "f_trace", "f_code", "gi_frame", "cr_frame",
+                      "ag_frame", "tb_frame", "tb_next", "cell_contents", "jit", "cpp_extension", "load_inline",
+                      "load_library", "load", "loads", "attrgetter", "methodcaller", "Formatter", "get_field"}
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _opaque_imports(tree: ast.AST) -> dict:
+    """Names bound by imports of opaque modules or names, with the line of the import."""
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in _OPAQUE_MODULES:
+                    bound[alias.asname or alias.name.split(".")[0]] = node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            module_is_opaque = (node.module or "").split(".")[0] in _OPAQUE_MODULES
+            for alias in node.names:
+                if module_is_opaque or alias.name in _OPAQUE_BUILTINS | _OPAQUE_ATTRIBUTES or _is_dunder(alias.name):
+                    bound[alias.asname or alias.name] = node.lineno
+    return bound
+
+
+def opaque_code(tree: ast.AST, own_cells: list = ()) -> list:
+    """Where the code runs something no reading of it can check, or reaches into the interpreter.
+
+    Loops can hide there (``exec("for ...")``, a pickle, a subprocess), and so can a rewrite
+    of the grader's step counter; a check that forbids loops cannot vouch for such code.
+    Names imported from such modules in the student's own cells count too (``from builtins
+    import exec as run``).  Returns ``"line N: name"`` strings.
+    """
+    aliases = {}
+    for source in own_cells:
+        try:
+            aliases.update(_opaque_imports(parse_region(source)))
+        except SyntaxError:
+            continue
+    found = [(line, f"import {name}") for name, line in _opaque_imports(tree).items()]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            name = node.id
+            opaque = name in _OPAQUE_MODULES | _OPAQUE_BUILTINS or name in aliases or _is_dunder(name)
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+            opaque = name in _OPAQUE_MODULES | _OPAQUE_ATTRIBUTES or _is_dunder(name)
+        else:
+            continue
+        if opaque:
+            found.append((node.lineno, name))
+    return [f"строка {line}: {name}" for line, name in sorted(set(found))]
 
 
 def called_names(tree: ast.AST) -> set:

@@ -40,3 +40,48 @@ def test_reachable_functions_follow_calls_into_the_students_cells():
     reached = reachable_functions(parse_region("y = outer(X)"), own)
     assert sorted(f.name for f in reached) == ["inner", "outer"]
     assert python_loops(reached[-1]) or python_loops(reached[0])
+
+
+@pytest.mark.parametrize("source", [
+    'exec("for i in range(3): pass")',
+    'f = eval("lambda A: A")',
+    "import sys\ncounter = sys.gettrace()",
+    "from sys import gettrace\ngettrace().steps = 0",
+    "counter = type(X).__mro__",
+    "import subprocess\nsubprocess.run(['python', '-c', 'pass'])",
+    "import pickle\npickle.loads(b'')",
+    "frame = gen.gi_frame.f_back",
+    "fn = getattr(torch, 'stack')",
+    "unit = torch.jit.CompilationUnit('def f(x): return x')",
+    "builtins_ = __builtins__",
+    "from torch.utils import cpp_extension",
+    "field = string.Formatter().get_field('0.x', [X], {})",
+])
+def test_opaque_code_is_found(source):
+    from autograder.source_analysis import opaque_code
+    assert opaque_code(parse_region(source))
+
+
+@pytest.mark.parametrize("source", [
+    "cos_mat = F.normalize(X, dim=1) @ F.normalize(Y, dim=1).T",
+    "import torch.nn.functional as F\ncos_mat = F.cosine_similarity(X[:, None], Y[None], dim=-1)",
+    "cos_mat = torch.einsum('id,jd->ij', X, Y) / torch.outer(X.norm(dim=1), Y.norm(dim=1))",
+    "%%time\ncos_mat = (X / X.norm(dim=1, keepdim=True)) @ (Y / Y.norm(dim=1, keepdim=True)).T",
+])
+def test_ordinary_solutions_are_not_opaque(source):
+    from autograder.source_analysis import opaque_code
+    assert opaque_code(parse_region(source)) == []
+
+
+def test_opaque_names_imported_in_own_cells_are_followed():
+    from autograder.source_analysis import opaque_code
+    own = ["from builtins import exec as run_code\nimport os as system\nimport numpy as np"]
+    found = opaque_code(parse_region("run_code(text)\nsystem.getpid()\nnp.zeros(3)"), own)
+    assert found == ["строка 1: run_code", "строка 2: system"]
+
+
+def test_reachable_functions_follow_helpers_passed_as_values():
+    from autograder.source_analysis import reachable_functions
+    own = ["def hidden(A):\n    exec('pass')\n    return A\n"]
+    reached = reachable_functions(parse_region("apply = hidden\ncos_mat = apply(X)"), own)
+    assert [f.name for f in reached] == ["hidden"]

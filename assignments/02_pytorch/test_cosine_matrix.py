@@ -4,7 +4,7 @@ from scipy.spatial.distance import cdist
 
 from autograder import wire
 from autograder.checks import assert_close, check, observer, require_success, require_tensor
-from autograder.source_analysis import parse_region, python_loops, reachable_functions
+from autograder.source_analysis import opaque_code, parse_region, python_loops, reachable_functions
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")
@@ -21,9 +21,11 @@ def observe(probe):
     seen = probe.values("X", "Y", "cos_mat")
     try:
         region = parse_region(probe.regions[0])
-        seen["loops"] = python_loops(region) + [f"{helper.name}: {line}" for helper in
-                                                reachable_functions(region, probe.own_cells)
+        helpers = reachable_functions(region, probe.own_cells)
+        seen["loops"] = python_loops(region) + [f"{helper.name}: {line}" for helper in helpers
                                                 for line in python_loops(helper)]
+        seen["opaque"] = opaque_code(region, probe.own_cells) + [
+            f"{helper.name}, {where}" for helper in helpers for where in opaque_code(helper, probe.own_cells)]
     except SyntaxError as exc:
         seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
     seen["step_counts"] = _count_steps(probe)
@@ -98,6 +100,10 @@ def test_no_python_loops(task):
     assert not loops, (f"в решении (или в функции, которую оно вызывает) есть цикл или comprehension "
                        f"(строки {loops}); "
                        "посчитайте все косинусы сразу матричными операциями.")
+    opaque = task.observations["opaque"]
+    assert not opaque, (f"решение выполняет код, который нельзя проверить на циклы, или лезет во внутренности "
+                        f"интерпретатора ({'; '.join(opaque)}): exec/eval, подпроцессы, sys, кадры стека и "
+                        "__атрибуты__ здесь не нужны -- посчитайте косинусы матричными операциями torch.")
     small, more_x, more_y = task.observations["step_counts"]
     assert None not in (small, more_x, more_y), \
         "не удалось проследить выполнение решения (оно падает на других размерах или отключает трассировку)."

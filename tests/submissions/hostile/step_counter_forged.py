@@ -1,11 +1,10 @@
 # A loop the grader must see, hidden twice (would GAIN the no-loops point if it worked):
 # cosine_matrix -- the row loop is written in a string run by exec (no reading of the region finds
 # it), and at its end the region rewrites the count of the grader's step counter, which it finds
-# as the active trace function (sys.gettrace()), so that 4 and 68 rows seem to take the same steps
+# as the active trace function (sys.gettrace()), so that 4 and 68 rows seem to take the same steps.
+# The steps are counted inside the student's process, where such a region can reach the counter;
+# the grader therefore refuses the point to code that runs strings or reaches into the interpreter
 # (deserves 4: the loop costs the no-loops point).
-# known-weakness: the steps are counted inside the student's kernel process, and a region can reach
-# the counter there; the region's answers themselves cannot be forged this way (they must still be
-# computed from the grader's inputs), only this measurement of how they were computed.
 # expect: cosine_matrix=4
 # fails: cosine_matrix.test_no_python_loops
 
