@@ -64,6 +64,12 @@ class Assignment:
                 test_points=float(nbgrader_meta(test)["points"]) if test is not None else None)
         return tasks
 
+    @cached_property
+    def demonstration_sources(self) -> frozenset:
+        """Sources of the release's ungraded code cells (the seminar's own demonstrations)."""
+        return frozenset(cell.source for cell in self.release.cells
+                         if cell.cell_type == "code" and not is_solution(cell) and not is_test(cell))
+
     def seed_for(self, student: str) -> int:
         """Seed of the hidden inputs: the same for a student and assignment on every re-grade."""
         digest = hashlib.sha256(f"{self.name}/{student}".encode()).digest()

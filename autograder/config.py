@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Float, Integer, List, Unicode
+from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
 
@@ -26,6 +26,10 @@ class Grader(Configurable):
     preload_modules = List(
         Unicode(), [], help="Modules the kernel imports while it boots, before any student code "
                             "(e.g. torch): their import then overlaps with the grader's start-up.").tag(config=True)
+    skip_unneeded_cells = Bool(
+        True, help="Skip the release's ungraded demonstration cells that nothing graded depends on "
+                   "(see autograder.needed_cells); a check that reads what a skipped cell would have "
+                   "set makes the grader run the whole notebook again.").tag(config=True)
     max_submission_mb = Integer(50, help="Larger notebook files are refused unread.").tag(config=True)
 
 

@@ -1,6 +1,7 @@
 """State of grading one submission: the run, the check results, and the report."""
 from __future__ import annotations
 
+import copy
 import tempfile
 import time
 from functools import cached_property
@@ -55,6 +56,7 @@ class Grading:
         self.started = time.monotonic()
         self._run: Optional[runner.NotebookRun] = None
         self._booted: Optional[BootedKernel] = None
+        self._notebook_to_run: Optional[nbformat.NotebookNode] = None  # the rebuilt submission
         self.failure: Optional[str] = None  # why the grader itself could not grade, if it could not
         self._sha256 = ""
 
@@ -94,11 +96,15 @@ class Grading:
         worker takes a kernel booted ahead (see ``run`` for the one after)."""
         if self._booted is not None:
             return
-        nb = self.prepare()
+        self._notebook_to_run = self.prepare()
         key = (str(self.assignment.course_root), self.sandbox_settings.enabled)
-        self._booted = (self.warm.take(key) if self.warm is not None else None) or self._boot(key)
-        runner.copy_submission_files(self.submission.parent, self._booted.workdir, self.submission)
-        self._booted.session.attach(nb, time.monotonic() + self.settings.notebook_timeout)
+        self._use_kernel((self.warm.take(key) if self.warm is not None else None) or self._boot(key))
+
+    def _use_kernel(self, booted: BootedKernel) -> None:
+        """Give a booted kernel the submission's files and notebook (a fresh copy of it)."""
+        self._booted = booted
+        runner.copy_submission_files(self.submission.parent, booted.workdir, self.submission)
+        booted.session.attach(copy.deepcopy(self._notebook_to_run), time.monotonic() + self.settings.notebook_timeout)
 
     def _boot_next(self) -> None:
         """Boot the kernel for the worker's next submission now that the grader's own start-up
@@ -147,11 +153,19 @@ class Grading:
             self.start_kernel()
             self._boot_next()
             try:
-                self._run = runner.run_submission(self._booted.session, self.assignment, self.observers, self.seed,
-                                                  hidden=not self.visible_only, gpu=self.gpu_available)
+                self._run = self._run_in_kernel(skip_unneeded=self.settings.skip_unneeded_cells)
+            except runner.NeedsFullRun:
+                self.close()  # a check needs what a skipped cell sets: every cell, in a fresh kernel
+                self._use_kernel(self._boot(self._booted.key))
+                self._run = self._run_in_kernel(skip_unneeded=False)
             finally:
                 self.close()
         return self._run
+
+    def _run_in_kernel(self, skip_unneeded: bool) -> runner.NotebookRun:
+        return runner.run_submission(self._booted.session, self.assignment, self.observers, self.seed,
+                                     hidden=not self.visible_only, gpu=self.gpu_available,
+                                     skip_unneeded=skip_unneeded)
 
     def close(self) -> None:
         """Kill the kernel and remove its working directory (idempotent)."""

@@ -19,6 +19,7 @@ import numpy as np
 from . import wire
 from .assignment import Assignment
 from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
+from .needed_cells import CellPlan, exposed_reads, surely_binds
 from .notebook import grade_id, is_solution, is_test
 from .regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
 
@@ -47,24 +48,37 @@ class NotebookRun:
     stopped: Optional[str] = None  # why the run ended early, if it did
 
 
+class NeedsFullRun(Exception):
+    """A check reads a name that a skipped demonstration cell would have set: the notebook
+    must be run again with every cell."""
+
+
 class Probe:
     """What an observer may do at a task's place.  Everything it returns is plain data."""
 
     def __init__(self, kernel: KernelSession, regions: list, rng: Optional[np.random.Generator],
-                 gpu_available: bool, own_cells: list):
+                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset()):
         self._kernel = kernel
         self.regions = regions
         self.own_cells = own_cells  # sources of the student's own cells before this place
         self.rng = rng
         self.hidden = rng is not None
         self.gpu_available = gpu_available
+        self._unset = unset  # names that skipped cells would have set (see needed_cells)
 
     def values(self, *names: str) -> dict:
+        self._require_set(set(names))
         return self._kernel.values(*names)
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
                 count_lines: bool = False):
+        pieces = (source,) if isinstance(source, str) else source
+        self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
         return self._kernel.execute(source, inputs, outputs, label, count_lines)
+
+    def _require_set(self, names: set) -> None:
+        if names & self._unset:
+            raise NeedsFullRun(f"a check reads {sorted(names & self._unset)}, set by skipped cells")
 
 
 Observer = Callable[[Probe], dict]
@@ -95,22 +109,33 @@ def shipped_modules(folder: Path, notebook: Path) -> frozenset:
 
 
 def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,
-                   hidden: bool, gpu: bool) -> NotebookRun:
-    """Execute the kernel's (rebuilt) notebook and observe every task that has an observer."""
+                   hidden: bool, gpu: bool, skip_unneeded: bool = False) -> NotebookRun:
+    """Execute the kernel's (rebuilt) notebook and observe every task that has an observer.
+
+    With ``skip_unneeded``, demonstration cells nothing graded depends on are not run; a
+    check that reads what one of them would have set raises ``NeedsFullRun``.
+    """
     nb = kernel.nb
     tasks = {gid: TaskRun(gid) for gid in assignment.tasks}
     places = {index: grade_id(cell) for index, cell in enumerate(nb.cells)
               if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) in tasks}
+    code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and not is_test(cell)]
+    to_run, unset = _plan(nb, code_cells, assignment) if skip_unneeded else (set(code_cells), {})
+    not_set = set()  # names whose value differs from a full run's, because of skipped cells
     run = NotebookRun(tasks=tasks, notebook=nb)
     with kernel:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or is_test(cell):
+        for index in code_cells:
+            if index not in to_run:
+                not_set |= unset[index]
                 continue
             gid = places.get(index)
             try:
                 result = kernel.run_cell(index)
+                if result.error is None:
+                    not_set -= surely_binds(nb.cells[index].source)
                 if gid is not None:
-                    _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu)
+                    _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu,
+                             frozenset(not_set))
             except (KernelTimeout, KernelDied) as stop:
                 run.stopped = f"cell {index}: {stop}"
                 status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
@@ -121,8 +146,18 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
     return run
 
 
+def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -> tuple:
+    """Notebook indices of the cells to run, and for each skipped one the names it would set."""
+    demonstrations = {position for position, index in enumerate(code_cells)
+                      if not is_solution(nb.cells[index]) and nb.cells[index].source in assignment.demonstration_sources}
+    plan = CellPlan([nb.cells[index].source for index in code_cells], demonstrations)
+    return ({code_cells[position] for position in plan.to_run},
+            {index: plan.changed_by(position) for position, index in enumerate(code_cells)})
+
+
 def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSession,
-             assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool) -> None:
+             assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool,
+             unset: frozenset = frozenset()) -> None:
     task.cell_index = index
     regions = [strip_timing_magics(region) for region in
                extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)]
@@ -140,6 +175,6 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     try:
         own_cells = [cell.source for cell in kernel.nb.cells[:index]
                      if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
-        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells))
+        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset))
     except (ProbeFailed, wire.WireError) as exc:
         task.status, task.error = ERROR, f"the grader could not read the kernel's state ({exc})"

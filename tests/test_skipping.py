@@ -1,0 +1,63 @@
+"""Grading skips the seminar's demonstration cells that nothing graded depends on, and the
+verdicts stay those of a run of every cell."""
+import nbformat
+import pytest
+
+from autograder import runner
+from autograder.api import grade_submission
+from corpus import REPO
+
+pytestmark = pytest.mark.slow
+
+SOURCE = REPO / "source/02_pytorch/02_pytorch.ipynb"
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The skip setting of every notebook run, and a switch to force it off."""
+    calls, real = [], runner.run_submission
+    state = {"allow_skipping": True}
+
+    def recording(*args, skip_unneeded=False, **kwargs):
+        calls.append(skip_unneeded and state["allow_skipping"])
+        return real(*args, skip_unneeded=calls[-1], **kwargs)
+
+    monkeypatch.setattr(runner, "run_submission", recording)
+    return calls, state
+
+
+def verdicts(report):
+    return {task: [(c.name, c.passed, c.score) for c in result.checks] for task, result in report.tasks.items()}
+
+
+def submission(tmp_path, cosine_region=None):
+    nb = nbformat.read(SOURCE, as_version=4)
+    if cosine_region is not None:
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "cosine_matrix")
+        cell.source = f"### BEGIN SOLUTION\n{cosine_region}\n### END SOLUTION"
+    path = tmp_path / "submitted" / "alice" / "02_pytorch" / "02_pytorch.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_reference_gets_the_same_verdicts_with_and_without_skipping(tmp_path, runs):
+    calls, state = runs
+    path = submission(tmp_path)
+    skipping = grade_submission(path, "02_pytorch", REPO)
+    state["allow_skipping"] = False
+    every_cell = grade_submission(path, "02_pytorch", REPO)
+    assert calls == [True, False]
+    assert verdicts(skipping) == verdicts(every_cell)
+    assert skipping.total == skipping.max_total
+
+
+def test_a_check_that_reads_what_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs):
+    calls, _ = runs
+    # The region reads neither X nor Y, so the cell that makes them is skipped -- but the
+    # cosine checks read X and Y.
+    report = grade_submission(submission(tmp_path, "cos_mat = torch.zeros(11, 17)"), "02_pytorch", REPO)
+    assert calls == [True, False]
+    cosine = {check.name: check.passed for check in report.tasks["cosine_matrix"].checks}
+    assert cosine["test_shape"] and not cosine["test_values"]
+    assert report.tasks["my_sigmoid"].score == report.tasks["my_sigmoid"].max_score
