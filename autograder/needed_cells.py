@@ -32,10 +32,14 @@ import re
 from IPython.core.inputtransformer2 import TransformerManager
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Words that reach names no reading can follow.
-_DYNAMIC_LOOKUPS = {"globals", "locals", "vars", "eval", "exec", "get_ipython", "In", "Out", "_", "__", "___",
-                    "_ih", "_oh", "_dh", "__main__", "__dict__", "__builtins__", "sys", "gc", "inspect"}
-_HISTORY = re.compile(r"_i{1,3}|_i?\d+")
+# Words that reach names no reading can follow (in strings too: getattr(x, "f_globals")).
+_DYNAMIC_LOOKUPS = {"globals", "locals", "vars", "eval", "exec", "get_ipython", "IPython", "user_ns", "In", "Out",
+                    "_ih", "_oh", "_dh", "__main__", "__dict__", "__globals__", "__builtins__", "__import__",
+                    "builtins", "importlib", "sys", "gc", "inspect", "f_globals", "f_locals", "f_back", "tb_frame",
+                    "gi_frame"}
+# IPython's output history (``_``, ``__``, ``_3``, ``_i3``): dynamic only when read, since
+# ``for _ in range(3)`` is everyday code.
+_HISTORY = re.compile(r"_{1,3}|_i{1,3}|_i?\d+")
 _MAGIC_OR_SHELL = re.compile(r"^\s*(%|!)", re.MULTILINE)
 _QUIET_MAGIC = re.compile(r"^\s*%{1,2}(timeit|time|matplotlib)\b(.*)$")
 _TIMEIT_OPTIONS = re.compile(r"^(\s*-[nrp]\s*\d+|\s*-[qoc])*")
@@ -58,7 +62,7 @@ class CellPlan:
         everything = set(range(len(sources)))
         graded = sorted(everything - demonstration)
         self._changes = {}
-        if not graded or any(_reads_dynamically(words(sources[index])) for index in graded):
+        if not graded or any(_reads_dynamically(sources[index]) for index in graded):
             self.to_run = everything
             return
         effects, derived = _demonstration_effects(sources, demonstration)
@@ -86,8 +90,9 @@ def words(source: str) -> set:
     return set(_WORD.findall(source))
 
 
-def _reads_dynamically(found: set) -> bool:
-    return bool(found & _DYNAMIC_LOOKUPS) or any(_HISTORY.fullmatch(word) for word in found)
+def _reads_dynamically(source: str) -> bool:
+    read = exposed_reads(source) | _free_names_of_functions(source)
+    return bool(words(source) & _DYNAMIC_LOOKUPS) or any(_HISTORY.fullmatch(name) for name in read)
 
 
 def _parse(source: str):
@@ -124,6 +129,8 @@ def _exposed(statements: list, bound: set) -> set:
     for statement in statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             reads |= set().union(*map(_loads, statement.decorator_list + _defaults(statement))) - bound
+            if isinstance(statement, ast.ClassDef):  # a class body runs where it is defined
+                reads |= _exposed(statement.body, set(bound))
             bound.add(statement.name)
         elif isinstance(statement, (ast.For, ast.AsyncFor)):
             reads |= _loads(statement.iter) - bound

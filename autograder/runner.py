@@ -8,6 +8,7 @@ the tasks before keep what was observed.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,8 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                 result = kernel.run_cell(index)
                 if result.error is None:
                     not_set -= surely_binds(nb.cells[index].source)
+                elif _missing_name(result.error) in not_set:
+                    raise NeedsFullRun(f"cell {index} needs {_missing_name(result.error)}, set by skipped cells")
                 if gid is not None:
                     _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu,
                              frozenset(not_set))
@@ -144,6 +147,12 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                         tasks[later].status, tasks[later].error = status, str(stop)
                 break
     return run
+
+
+def _missing_name(error: tuple):
+    """The name of a NameError ("name 'x' is not defined"), if the error is one."""
+    match = re.match(r"name '(\w+)' is not defined", error[1]) if error[0] == "NameError" else None
+    return match.group(1) if match else None
 
 
 def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -> tuple:

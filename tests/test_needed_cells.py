@@ -82,3 +82,11 @@ def test_exposed_reads_follow_program_order():
 def test_surely_binds_ignores_conditional_bindings():
     assert surely_binds("import numpy as np\na, b = 1, 2\nif c:\n    d = 1\ndef f():\n    pass") == \
         {"np", "a", "b", "f"}
+
+
+def test_a_throwaway_underscore_is_not_a_history_lookup():
+    assert plan(("demo", "other = 2"), ("graded", "a, b = (torch.randn(1) for _ in range(2))")) == {1}
+
+
+def test_a_class_body_reads_where_the_class_is_defined():
+    assert plan(("demo", "m = 11"), ("graded", "class Fake:\n    shape = (m, 2)\ncos = Fake()")) == {0, 1}

@@ -61,3 +61,20 @@ def test_a_check_that_reads_what_a_skipped_cell_sets_makes_every_cell_run(tmp_pa
     cosine = {check.name: check.passed for check in report.tasks["cosine_matrix"].checks}
     assert cosine["test_shape"] and not cosine["test_values"]
     assert report.tasks["my_sigmoid"].score == report.tasks["my_sigmoid"].max_score
+
+
+def test_a_student_cell_missing_a_name_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs, monkeypatch):
+    """The second safety net, tried with a plan that wrongly skips every demonstration cell."""
+    from autograder.needed_cells import CellPlan, words
+    from tiny_course import SOURCE as TINY_SOURCE, grade, scores, submission as tiny_submission
+
+    class SkipsEverything(CellPlan):
+        def __init__(self, sources, demonstration):
+            self.to_run = set(range(len(sources))) - demonstration
+            self._changes = {index: words(sources[index]) for index in demonstration}
+
+    monkeypatch.setattr(runner, "CellPlan", SkipsEverything)
+    calls, _ = runs
+    report = grade(tiny_submission(tmp_path, squares="squares = values ** 2"))
+    assert calls == [True, False]
+    assert scores(report) == {"squares": (2, "passed"), "scaled": (1, "passed")}
