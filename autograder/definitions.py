@@ -20,6 +20,8 @@ import textwrap
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from .source_analysis import parse_python
+
 # Decorators that only wrap the function they are given.
 _DECORATORS = frozenset({"staticmethod", "classmethod", "property"})
 # Methods Python calls while a class statement runs (or on its subclasses, or its attributes).
@@ -105,8 +107,8 @@ def definitions_only(source: str, shipped: frozenset = frozenset()) -> str:
     out, the cell starts with a comment saying so (the student sees it in tracebacks).
     """
     try:
-        tree = ast.parse(TransformerManager().transform_cell(textwrap.dedent(source)))
-    except (SyntaxError, ValueError):
+        tree = parse_python(TransformerManager().transform_cell(textwrap.dedent(source)))
+    except SyntaxError:
         return LEFT_OUT
     kept = [node for node in tree.body if _kept(node, shipped)]
     code = ast.unparse(ast.Module(body=kept, type_ignores=[]))

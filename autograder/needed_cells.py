@@ -29,7 +29,7 @@ from __future__ import annotations
 import ast
 import re
 
-from IPython.core.inputtransformer2 import TransformerManager
+from .source_analysis import parse_python
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Words that reach names no reading can follow (in strings too: getattr(x, "f_globals")).
@@ -108,7 +108,7 @@ def _parse(source: str):
             line = "" if magic == "matplotlib" else _TIMEIT_OPTIONS.sub("", rest).strip()
         lines.append(line)
     try:
-        return ast.parse("\n".join(lines))
+        return parse_python("\n".join(lines))
     except SyntaxError:
         return None
 

@@ -9,12 +9,22 @@ from IPython.core.inputtransformer2 import TransformerManager
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+def parse_python(source: str) -> ast.Module:
+    """``ast.parse``, with every way a hostile text can make it fail reported as SyntaxError:
+    code nested deeper than the parser goes raises MemoryError or RecursionError instead."""
+    try:
+        return ast.parse(source)
+    except (MemoryError, RecursionError, ValueError) as exc:
+        raise SyntaxError(f"the code is nested too deeply to read ({type(exc).__name__})",
+                          ("<cell>", 1, 1, "")) from None
+
+
 def parse_region(region: str) -> ast.Module:
     """The region as an AST (IPython magics turned into plain Python first).
 
     Raises SyntaxError when the student's code does not parse.
     """
-    return ast.parse(TransformerManager().transform_cell(textwrap.dedent(region)))
+    return parse_python(TransformerManager().transform_cell(textwrap.dedent(region)))
 
 
 def _iterables(node) -> list:

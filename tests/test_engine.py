@@ -161,3 +161,10 @@ def test_whole_notebook_time_limit(tmp_path):
     report = grade_submission(path, "00_tiny", course)
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
     assert "time limit" in report.stopped
+
+
+def test_code_nested_too_deep_for_the_parser_costs_only_its_task(tmp_path):
+    deep = "x = " + "-" * 100_000 + "1"  # ast.parse raises MemoryError on it, not SyntaxError
+    report = grade(submission(tmp_path, squares=f"squares = values ** 2\n{deep}",
+                              extra_after={"given": f"def helper():\n    {deep}"}))
+    assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}

@@ -85,3 +85,11 @@ def test_reachable_functions_follow_helpers_passed_as_values():
     own = ["def hidden(A):\n    exec('pass')\n    return A\n"]
     reached = reachable_functions(parse_region("apply = hidden\ncos_mat = apply(X)"), own)
     assert [f.name for f in reached] == ["hidden"]
+
+
+@pytest.mark.parametrize("deep", ["x = " + "-" * 100_000 + "1", "x = a" + ".b" * 100_000])
+def test_code_too_deep_for_the_parser_is_a_syntax_error(deep):
+    from autograder.definitions import LEFT_OUT, definitions_only
+    with pytest.raises(SyntaxError):
+        parse_region(deep)
+    assert definitions_only(deep) == LEFT_OUT
