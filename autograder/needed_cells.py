@@ -58,7 +58,6 @@ class CellPlan:
     """
 
     def __init__(self, sources: list, demonstration: set):
-        self.sources = sources
         everything = set(range(len(sources)))
         graded = sorted(everything - demonstration)
         self._changes = {}
@@ -66,19 +65,17 @@ class CellPlan:
             self.to_run = everything
             return
         effects, derived = _demonstration_effects(sources, demonstration)
-        self.to_run, live = set(graded), set()
-        for index in graded:
-            live |= _free_names_of_functions(sources[index])
-        for index in range(len(sources) - 1, -1, -1):
-            if index not in demonstration:
-                live = (live - surely_binds(sources[index])) | exposed_reads(sources[index])
-                continue
-            changed = effects[index].changed(derived) if index in effects else None
-            if index < graded[-1] and (changed is None or changed & live):
+        # What the functions of graded cells read, they read wherever they are called.
+        read_by_functions = set().union(*(_free_names_of_functions(sources[index]) for index in graded))
+        self.to_run, live = set(graded), set(read_by_functions)
+        for index in range(len(sources) - 1, -1, -1):  # live: names read after this cell
+            if index in demonstration:
+                changed = effects[index].changed(derived) if index in effects else None
+                if index > graded[-1] or (changed is not None and not changed & live):
+                    self._changes[index] = changed if changed is not None else words(sources[index])
+                    continue
                 self.to_run.add(index)
-                live = (live - surely_binds(sources[index])) | exposed_reads(sources[index])
-            else:  # nothing after the last graded cell reads anything
-                self._changes[index] = changed if changed is not None else words(sources[index])
+            live = (live - surely_binds(sources[index])) | exposed_reads(sources[index]) | read_by_functions
 
     def changed_by(self, index: int) -> set:
         """Names whose value a skipped cell would have changed (empty for a cell that runs)."""

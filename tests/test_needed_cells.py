@@ -96,3 +96,8 @@ def test_a_class_body_reads_where_the_class_is_defined():
 def test_code_too_deep_for_the_parser_is_read_as_unreadable(deep):
     assert plan(("demo", "a = 1"), ("graded", deep)) == {0, 1}  # its words are all read: a runs
     assert plan(("demo", deep), ("graded", "y = 1")) == {0, 1}  # a demonstration it cannot read runs
+
+
+def test_what_a_function_reads_stays_needed_after_a_later_cell_binds_it():
+    assert plan(("graded", "def f():\n    return data"), ("demo", "data = 3"), ("graded", "out = f()"),
+                ("graded", "data = 5")) == {0, 1, 2, 3}
