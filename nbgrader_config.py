@@ -14,10 +14,7 @@ c.CourseDirectory.course_id = "pytorch-basics"
 # Seconds one cell may run. Stock nbgrader's Execute and our Grader both follow it.
 c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
-# Imported while the kernel boots, before any student code (a booted-ahead kernel has them
-# ready): the seminar's libraries, and what torch.autograd.grad imports on its first call
-# (~0.4 s), which the grader's gradient checks make.
-c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm", "torch.fx.experimental.symbolic_shapes"]
+c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
 
 # `nbgrader zip_collect` (and our batch grader) files an LMS's zip of submissions under
 # submitted/<student>/ by file name: "<student>_<notebook>.ipynb", optionally with
