@@ -167,8 +167,11 @@ def surely_binds(source: str) -> set:
 def _free_names_of_functions(source: str) -> set:
     """Names the functions (and methods) a cell defines read from outside themselves."""
     tree = _parse(source)
-    if tree is None:
-        return words(source)
+    return words(source) if tree is None else _free_names(tree)
+
+
+def _free_names(tree: ast.AST) -> set:
+    """Names the functions and lambdas in ``tree`` read from outside themselves."""
     free = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -251,7 +254,7 @@ class _EffectsReader(ast.NodeVisitor):
         for statement in getattr(node, "body", []):
             body.visit(statement)
         declared = {name for n in ast.walk(node) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
-        self.functions[node.name] = (body.changes & _free_names_of_functions(ast.unparse(node))) | declared
+        self.functions[node.name] = (body.changes & _free_names(node)) | declared
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
 

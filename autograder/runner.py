@@ -73,8 +73,9 @@ class Probe:
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
                 count_lines: bool = False):
-        pieces = (source,) if isinstance(source, str) else source
-        self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
+        if self._unset:  # reading the source costs a parse: only when cells were skipped
+            pieces = (source,) if isinstance(source, str) else source
+            self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
         return self._kernel.execute(source, inputs, outputs, label, count_lines)
 
     def _require_set(self, names: set) -> None:
@@ -134,8 +135,8 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                 result = kernel.run_cell(index)
                 if result.error is None:
                     not_set -= surely_binds(nb.cells[index].source)
-                elif _missing_name(result.error) in not_set:
-                    raise NeedsFullRun(f"cell {index} needs {_missing_name(result.error)}, set by skipped cells")
+                elif (missing := _missing_name(result.error)) in not_set:
+                    raise NeedsFullRun(f"cell {index} needs {missing}, set by skipped cells")
                 if gid is not None:
                     _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu,
                              frozenset(not_set))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from typing import Container
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -111,20 +112,26 @@ def _opaque_imports(tree: ast.AST) -> dict:
     return bound
 
 
-def opaque_code(tree: ast.AST, own_cells: list = ()) -> list:
-    """Where the code runs something no reading of it can check, or reaches into the interpreter.
-
-    Loops can hide there (``exec("for ...")``, a pickle, a subprocess), and so can a rewrite
-    of the grader's step counter; a check that forbids loops cannot vouch for such code.
-    Names imported from such modules in the student's own cells count too (``from builtins
-    import exec as run``).  Returns ``"line N: name"`` strings.
-    """
+def opaque_aliases(own_cells: list) -> dict:
+    """Names the student's own cells bind to opaque modules or names (``from builtins import
+    exec as run``), for ``opaque_code``."""
     aliases = {}
     for source in own_cells:
         try:
             aliases.update(_opaque_imports(parse_region(source)))
         except SyntaxError:
             continue
+    return aliases
+
+
+def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset()) -> list:
+    """Where the code runs something no reading of it can check, or reaches into the interpreter.
+
+    Loops can hide there (``exec("for ...")``, a pickle, a subprocess), and so can a rewrite
+    of the grader's step counter; a check that forbids loops cannot vouch for such code.
+    ``aliases`` (from ``opaque_aliases``) are names imported from such modules elsewhere.
+    Returns ``"строка N: name"`` strings, in the order of the lines.
+    """
     found = [(line, f"import {name}") for name, line in _opaque_imports(tree).items()]
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):

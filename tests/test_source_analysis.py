@@ -74,9 +74,9 @@ def test_ordinary_solutions_are_not_opaque(source):
 
 
 def test_opaque_names_imported_in_own_cells_are_followed():
-    from autograder.source_analysis import opaque_code
+    from autograder.source_analysis import opaque_aliases, opaque_code
     own = ["from builtins import exec as run_code\nimport os as system\nimport numpy as np"]
-    found = opaque_code(parse_region("run_code(text)\nsystem.getpid()\nnp.zeros(3)"), own)
+    found = opaque_code(parse_region("run_code(text)\nsystem.getpid()\nnp.zeros(3)"), opaque_aliases(own))
     assert found == ["строка 1: run_code", "строка 2: system"]
 
 

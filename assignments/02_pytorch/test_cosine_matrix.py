@@ -4,7 +4,7 @@ from scipy.spatial.distance import cdist
 
 from autograder import wire
 from autograder.checks import assert_close, check, observer, require_success, require_tensor
-from autograder.source_analysis import opaque_code, parse_region, python_loops, reachable_functions
+from autograder.source_analysis import opaque_aliases, opaque_code, parse_region, python_loops, reachable_functions
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")
@@ -24,8 +24,9 @@ def observe(probe):
         helpers = reachable_functions(region, probe.own_cells)
         seen["loops"] = python_loops(region) + [f"{helper.name}: {line}" for helper in helpers
                                                 for line in python_loops(helper)]
-        seen["opaque"] = opaque_code(region, probe.own_cells) + [
-            f"{helper.name}, {where}" for helper in helpers for where in opaque_code(helper, probe.own_cells)]
+        aliases = opaque_aliases(probe.own_cells)
+        seen["opaque"] = opaque_code(region, aliases) + [
+            f"{helper.name}, {where}" for helper in helpers for where in opaque_code(helper, aliases)]
     except SyntaxError as exc:
         seen["syntax_error"] = f"строка {exc.lineno}: {exc.msg}"
     seen["step_counts"] = _count_steps(probe)
