@@ -15,7 +15,7 @@ from .assignment import Assignment
 from .config import grader_settings
 from .files import sha256_of
 from .kernel import KernelSession, KernelStartFailed
-from .sandbox import KernelJail, Sandbox, prepare_jail
+from .sandbox import KernelJail, Sandbox, kernel_fork_server, prepare_jail
 from .warm import BootedKernel, WarmKernels
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
@@ -133,11 +133,13 @@ class Grading:
     def _boot(self, key: tuple) -> BootedKernel:
         """Launch a kernel in a fresh jail and empty working folder (no waiting for it)."""
         settings = self.settings
-        folder = tempfile.TemporaryDirectory(prefix="autograder-")
+        server, fork_problem = kernel_fork_server(self.sandbox_settings, tuple(settings.preload_modules),
+                                                  settings.startup_timeout)
+        folder = tempfile.TemporaryDirectory(prefix="autograder-", dir=server.root if server else None)
         workdir, sockets = Path(folder.name) / "work", Path(folder.name) / "sockets"
         workdir.mkdir()
         sockets.mkdir()
-        jail = prepare_jail(self.sandbox_settings, workdir, sockets)
+        jail = prepare_jail(self.sandbox_settings, workdir, sockets, server, fork_problem)
         session = KernelSession(workdir, settings.kernel_name, settings.cell_timeout, settings.startup_timeout,
                                 tuple(settings.preload_modules), jail, sockets)
         booted = BootedKernel(key, folder, workdir, session, time.monotonic())

@@ -23,6 +23,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Integer, List, Unicode
 
 from . import wire
+from .forkserver import ForkProvisioner
 from .sandbox import KernelJail
 
 _PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding="utf-8")
@@ -143,7 +144,10 @@ class KernelSession:
     def _launch(self) -> None:
         if self._client.km is None:
             km = self._client.km = self._client.create_kernel_manager()
-            if self.jail is not None:
+            if self.jail is not None and self.jail.server is not None:
+                km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+                km.provisioner.server, km.provisioner.request = self.jail.server, self.jail.request
+            elif self.jail is not None:
                 km.jail_prefix = self.jail.prefix
             if self._socket_dir is not None:
                 # Unix sockets in a folder both sides see: no network between grader and kernel.

@@ -1,0 +1,279 @@
+"""The kernel fork server: runs INSIDE a bubblewrap sandbox; the grader never imports it.
+
+Booting a kernel costs ~2.5 s of CPU, nearly all of it importing torch, matplotlib and
+ipykernel.  This server imports them once, before any student code exists, and then
+forks one process per kernel (~0.1 s).  Each fork enters namespaces of its own before the
+kernel starts, so kernels forked from one server are as separate as kernels that
+bubblewrap starts one by one:
+
+- a user namespace in which the kernel holds no capabilities (it cannot undo the mounts
+  below, and gains none by running a program);
+- a pid namespace with its own ``/proc``, whose first process (``_namespace_init``) reaps
+  orphans: when the kernel ends, everything it started is killed with the namespace;
+- a mount namespace with a fresh ``/tmp`` and ``/dev/shm`` and, of the folder where the
+  grader keeps every kernel's files, only this kernel's own folder;
+- network, IPC and UTS namespaces of its own.
+
+The system is read-only and the network absent already: that is the server's own sandbox
+(see ``autograder.forkserver``, which starts it with this file's source).
+
+Protocol, one JSON line per message on a unix socket: the grader sends a kernel request;
+the server answers ``{"pid": N}`` (the namespace's first process, which the grader puts in
+the kernel's cgroup) and waits for ``{"go": true}`` before starting the kernel; it sends
+``{"exit": status}`` when the kernel has ended.  ``{"signal": N}`` signals the kernel.
+When the grader's end of the connection closes, the kernel is killed.
+"""
+import ctypes
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+# What IPKernelApp.initialize imports on first use (~0.1 s): imported here, once.
+_KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                   "IPython.core.history", "IPython.core.completer", "sqlite3", "pdb")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _mount(source, target: str, fstype, flags: int, data=None) -> None:
+    encode = lambda text: None if text is None else text.encode()  # noqa: E731
+    _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+           f"mount {target}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def _enter_namespaces() -> None:
+    """New user, mount, pid (for this process's children), network, IPC and UTS namespaces."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
+           "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+
+
+def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list) -> None:
+    """Fresh /proc, /tmp and /dev/shm; of ``kernels_root`` only ``folder`` stays visible.
+
+    The system paths that lie under /tmp (a virtual environment in a checkout there) are
+    kept read-only through the new /tmp: folders are held open, covered, and bound back.
+    """
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY), True) for path in readonly_under_tmp]
+    kept.append((folder, os.open(folder, os.O_PATH | os.O_DIRECTORY), False))
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    if not (kernels_root + "/").startswith("/tmp/"):
+        _mount("tmpfs", kernels_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+    for path, handle, readonly in sorted(kept, key=lambda item: len(item[0])):
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+        if readonly:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(handle)
+
+
+def _drop_capabilities() -> None:
+    """No capability left, none to gain from a program run later (bubblewrap's --cap-drop ALL)."""
+    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    for capability in range(last + 1):
+        _check(_libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0), "drop bounding capability")
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    nothing = (ctypes.c_uint32 * 6)()
+    _check(_libc.capset(header, nothing), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _become_kernel(request: dict) -> None:
+    """The kernel process: limits, no capabilities, then ipykernel as ``-m ipykernel_launcher``."""
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.chdir(request["workdir"])
+    os.environ["HOME"] = os.environ["PWD"] = request["workdir"]
+    for name, value in request["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    _drop_capabilities()
+    sys.argv = ["ipykernel_launcher", *request["argv"]]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+def _namespace_init(request: dict, go: int, config: dict) -> None:
+    """Pid 1 of the kernel's namespace: set up its files, start the kernel on "go", reap
+    orphans, and end with the kernel (the namespace, and all in it, ends with us)."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    _own_filesystem(request["folder"], config["kernels_root"], config["readonly_under_tmp"])
+    if os.read(go, 1) != b"g":
+        return
+    os.close(go)
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            _become_kernel(request)
+        finally:
+            os._exit(1)
+    while True:
+        pid, status = os.wait()
+        if pid == kernel:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _send(conn: socket.socket, message: dict) -> None:
+    conn.sendall(json.dumps(message).encode() + b"\n")
+
+
+def _kernel_children(pid: int) -> list:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as file:
+            return [int(child) for child in file.read().split()]
+    except OSError:
+        return []
+
+
+def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
+    """One kernel's lifetime, in a child of the server, outside the kernel's namespaces."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    go_read, go_write = os.pipe()
+    try:
+        _enter_namespaces()
+        init = os.fork()
+    except OSError as exc:
+        _send(conn, {"error": str(exc)})
+        return
+    if init == 0:
+        conn.close()
+        os.close(go_write)
+        try:
+            _namespace_init(request, go_read, config)
+        finally:
+            os._exit(71)
+    os.close(go_read)
+    _send(conn, {"pid": init})
+    watch, pending = os.pidfd_open(init), b""
+    while True:
+        ready, _, _ = select.select([conn, watch], [], [])
+        if watch in ready:
+            _, status = os.waitpid(init, 0)
+            _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
+            return
+        data = conn.recv(4096)
+        if not data:  # the grader is gone or done with it
+            os.kill(init, signal.SIGKILL)
+            os.waitpid(init, 0)
+            return
+        pending += data
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            message = json.loads(line)
+            if message.get("go") and go_write >= 0:
+                os.write(go_write, b"g")
+                os.close(go_write)
+                go_write = -1
+            elif "signal" in message:
+                for kernel in _kernel_children(init):
+                    os.kill(kernel, int(message["signal"]))
+
+
+def _self_test(config: dict) -> str:
+    """Empty when a fork can enter its namespaces here; otherwise why it cannot."""
+    scratch = os.path.join(config["kernels_root"], "self-test")
+    os.makedirs(scratch, exist_ok=True)
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        message = b""
+        try:
+            _enter_namespaces()
+            init = os.fork()
+            if init == 0:
+                try:
+                    _own_filesystem(scratch, config["kernels_root"], config["readonly_under_tmp"])
+                    os._exit(0)
+                except BaseException as exc:
+                    os.write(write_end, str(exc).encode()[:500])
+                    os._exit(1)
+            os.waitpid(init, 0)
+        except BaseException as exc:
+            message = str(exc).encode()[:500]
+        os.write(write_end, message)
+        os._exit(0)
+    os.close(write_end)
+    problem = b""
+    while chunk := os.read(read_end, 1024):
+        problem += chunk
+    os.waitpid(child, 0)
+    os.rmdir(scratch)
+    return problem.decode(errors="replace")
+
+
+def _read_request(conn: socket.socket) -> dict:
+    conn.settimeout(10)
+    data = b""
+    while b"\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before a request")
+        data += chunk
+    conn.settimeout(None)
+    return json.loads(data.split(b"\n", 1)[0])
+
+
+def serve(listen_path: str, config: dict) -> None:
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's own folder back
+    for name in (*config["preload"], *_KERNEL_MODULES):
+        __import__(name)
+    problem = _self_test(config)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(listen_path)
+    listener.listen(64)
+    print(json.dumps({"problem": problem} if problem else {"ready": True}), flush=True)
+    if problem:
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the per-kernel children reap themselves
+    while True:
+        conn, _ = listener.accept()
+        try:
+            request = _read_request(conn)
+        except (OSError, ValueError):
+            conn.close()
+            continue
+        if os.fork() == 0:
+            listener.close()
+            try:
+                _serve_kernel(conn, request, config)
+            finally:
+                os._exit(0)
+        conn.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], json.loads(sys.argv[2]))
