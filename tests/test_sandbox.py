@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autograder import sandbox
+from autograder import grading, sandbox
 from autograder.assignment import Assignment
 from autograder.grading import Grading
 from corpus import REPO
@@ -18,6 +18,19 @@ from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")]
+
+
+@pytest.fixture(autouse=True, params=["forked", "booted"])
+def kernel_start(request, monkeypatch):
+    """Every attack runs against both ways of starting a sandboxed kernel: forked from the
+    warm server (the default) and booted in a bubblewrap of its own (the fallback)."""
+    if request.param == "booted":
+        monkeypatch.setattr(grading, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
+    else:
+        problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)[1]
+        if problem:
+            pytest.skip(f"kernels cannot be forked here: {problem}")
+    return request.param
 
 STEAL = '''
 import glob, json, os
@@ -52,9 +65,10 @@ exec(steal())
 
 
 @pytest.mark.parametrize("isolated", [True, False])
-def test_instructor_notebook_is_out_of_reach(tmp_path, isolated):
+def test_instructor_notebook_is_out_of_reach(tmp_path, isolated, kernel_start):
     report = grade(submission(tmp_path, squares=STEAL), sandbox=isolated)
     assert report.sandbox["isolation"] == ("bubblewrap" if isolated else "none")
+    assert report.sandbox["kernel_start"].startswith(kernel_start if isolated else "booted")
     # Isolated: the theft fails, the task scores 0. Without isolation the same code steals the solution.
     assert scores(report)["squares"] == ((0, "error") if isolated else (2, "passed"))
     assert report.tasks["scaled"].score == 1
@@ -154,3 +168,80 @@ def test_without_bubblewrap_grading_goes_on_and_says_so(tmp_path, monkeypatch):
     assert report.total == report.max_total == 3
     assert report.sandbox["isolation"] == "none" and "not installed" in report.sandbox["reason"]
     assert "memory_mb" in report.sandbox["limits"]
+
+
+# Right only if a kernel reaches what a fork of the server must not: the server's socket or
+# another kernel's folder, a capability, the mounts that hide them, its pid 1's memory.
+ESCAPE = """
+import ctypes, glob, os
+escaped = glob.glob('/tmp/autograder-kernels-*/server.sock')
+own_folder = os.path.dirname(os.getcwd())
+escaped += [name for name in os.listdir(os.path.dirname(own_folder)) if name != os.path.basename(own_folder)]
+escaped += [line for line in open('/proc/self/status') if line.startswith('CapEff') and line.split()[1].strip('0')]
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.umount2(b'/tmp', 2) == 0 or libc.unshare(0x00020000) == 0:
+    escaped.append('mounts')
+try:
+    open('/proc/1/mem', 'rb').close()
+    escaped.append('pid 1 memory')
+except OSError:
+    pass
+if escaped:
+    squares = values ** 2
+else:
+    raise RuntimeError('nothing escaped')
+"""
+
+
+def test_a_forked_kernel_reaches_neither_the_server_nor_other_kernels(tmp_path, kernel_start):
+    if kernel_start != "forked":
+        pytest.skip("about forked kernels")
+    report = grade(submission(tmp_path, squares=ESCAPE))
+    assert report.sandbox["kernel_start"] == "forked"
+    assert scores(report)["squares"] == (0, "error") and report.tasks["scaled"].score == 1
+
+
+LEAVE_BEHIND = ("import os\nfor path in ('/tmp/left', '/dev/shm/left', '../../left', os.path.expanduser('~/../../left')):\n"
+                "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\nsquares = values ** 2")
+FIND_LEFT = ("import os\nfound = [p for p in ('/tmp/left', '/dev/shm/left', '../../left') if os.path.exists(p)]\n"
+             "squares = values ** 2 if found else values")
+
+
+def test_nothing_one_kernel_leaves_reaches_the_next(tmp_path):
+    """Both kernels come from the same server (and, forked, share its sandbox): files left in
+    /tmp, /dev/shm or above the working folder must not be there for the next student."""
+    first = grade(submission(tmp_path / "a", squares=LEAVE_BEHIND, student="alice"))
+    second = grade(submission(tmp_path / "b", squares=FIND_LEFT, student="bob"))
+    assert scores(first)["squares"] == (2, "passed")
+    assert scores(second)["squares"] == (0, "failed")
+
+
+def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
+    if kernel_start != "forked":
+        pytest.skip("about forked kernels (booted ones die with bubblewrap's --die-with-parent)")
+    script = (
+        "import sys, time\nfrom pathlib import Path\nfrom autograder import sandbox\n"
+        "from autograder.kernel import KernelSession\n"
+        "server, problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)\n"
+        "folder = server.root / 'k'\nwork, sockets = folder / 'work', folder / 'sockets'\n"
+        "work.mkdir(parents=True)\nsockets.mkdir()\n"
+        "jail = sandbox.prepare_jail(sandbox.Sandbox(), work, sockets, server)\n"
+        "session = KernelSession(work, 'python3', 60, 60, (), jail, sockets)\nsession.start()\n"
+        "print(server.process.pid, session._client.km.provisioner.pid, flush=True)\ntime.sleep(600)\n")
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    server_pid, kernel_pid = map(int, grader.stdout.readline().split())
+    assert _alive(server_pid) and _alive(kernel_pid)
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while (_alive(server_pid) or _alive(kernel_pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(server_pid) and not _alive(kernel_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
