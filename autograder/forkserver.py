@@ -90,18 +90,27 @@ class ForkedKernel:
 
     terminate = kill
 
+    def close(self) -> None:
+        self._conn.close()
+
 
 class ForkProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching through a fork server instead of Popen."""
 
     server: "ForkServer" = None
     request: dict = {}
+    _forked: ForkedKernel = None
 
     async def launch_kernel(self, cmd: list, **kwargs) -> dict:
-        self.process = self.server.launch(cmd, self.request)
+        self.process = self._forked = self.server.launch(cmd, self.request)
         self.pid, self.pgid = self.process.pid, None  # signals go to the process object
         self.cwd = kwargs.get("cwd")
         return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart)
+        if self._forked is not None:
+            self._forked.close()
 
 
 def _send(conn: socket.socket, message: dict) -> None:
@@ -175,6 +184,7 @@ class ForkServer:
 
 
 _servers: dict = {}
+_retired: list = []  # servers that died: their folders go at exit (a kernel forked earlier may still run)
 _servers_lock = threading.Lock()
 
 
@@ -184,7 +194,7 @@ def fork_server(key: tuple, start) -> ForkServer | str:
     with _servers_lock:
         server = _servers.get(key)
         if isinstance(server, ForkServer) and not server.alive():
-            server.close()
+            _retired.append(server)
             server = None
         if server is None:
             try:
@@ -199,8 +209,9 @@ def fork_server(key: tuple, start) -> ForkServer | str:
 
 def close_fork_servers() -> None:
     with _servers_lock:
-        servers = list(_servers.values())
+        servers = list(_servers.values()) + _retired
         _servers.clear()
+        _retired.clear()
     for server in servers:
         if isinstance(server, ForkServer):
             server.close()

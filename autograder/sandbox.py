@@ -14,6 +14,10 @@ The kernel is started as ``[cgroup join] prlimit ... bwrap ... python -m ipykern
 
 Where bubblewrap cannot run, grading still works with the limits alone and the report says
 that isolation was off, and why.
+
+By default the kernel is not started this way but forked from a fork server that runs in
+such a sandbox (``forkserver``): the same view of the system, the same limits (set by the
+fork itself), the cgroup joined before the kernel starts, and namespaces of its own.
 """
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""The fork server's grader side: its start-up failures, the per-process registry, and the
+kernel process seen through the connection (the isolation of forked kernels is attacked in
+test_sandbox.py, with the rest of the sandbox)."""
+import json
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from autograder import forkserver, sandbox
+from autograder.forkserver import ForkedKernel, ForkServer, ForkServerUnavailable
+
+
+def _server_side():
+    grader, server = socket.socketpair()
+    return ForkedKernel(grader, pid=1234), server
+
+
+def test_a_forked_kernel_is_running_until_the_server_reports_its_exit():
+    kernel, server = _server_side()
+    assert kernel.poll() is None
+    server.sendall(json.dumps({"exit": 3}).encode() + b"\n")
+    assert kernel.wait(timeout=5) == 3 and kernel.poll() == 3
+
+
+def test_a_server_that_went_away_means_a_killed_kernel():
+    kernel, server = _server_side()
+    server.close()
+    assert kernel.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_killing_closes_our_side_and_other_signals_are_forwarded():
+    kernel, server = _server_side()
+    kernel.send_signal(signal.SIGINT)
+    assert json.loads(server.recv(100)) == {"signal": signal.SIGINT}
+    kernel.kill()
+    assert server.recv(100) == b""  # the server kills the kernel's namespace on this
+    with pytest.raises(subprocess.TimeoutExpired):
+        kernel.wait(timeout=0.1)
+
+
+def test_the_reason_a_server_cannot_start_is_kept_and_not_retried(monkeypatch):
+    monkeypatch.setattr(forkserver, "_servers", {})
+    attempts = []
+
+    def start():
+        attempts.append(1)
+        raise ForkServerUnavailable("no user namespaces here")
+
+    assert forkserver.fork_server(("key",), start) == "no user namespaces here"
+    assert forkserver.fork_server(("key",), start) == "no user namespaces here"
+    assert len(attempts) == 1
+
+
+@pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
+def test_a_server_that_cannot_import_its_preload_says_which_module():
+    args = lambda root: sandbox._bubblewrap_args([root], network=False, own_proc=False)  # noqa: E731
+    with pytest.raises(ForkServerUnavailable, match="no_such_module_here"):
+        ForkServer(args, sandbox._readonly_system_paths(), ("no_such_module_here",), startup_timeout=60)
+
+
+def test_only_this_pythons_ipykernel_is_forked(tmp_path):
+    server = ForkServer.__new__(ForkServer)
+    with pytest.raises(RuntimeError, match="only this Python's ipykernel"):
+        server.launch(["/usr/bin/python2", "-m", "ipykernel_launcher", "-f", "c.json"], {})
+    with pytest.raises(RuntimeError, match="only this Python's ipykernel"):
+        server.launch([sys.executable, "-m", "other_kernel", "-f", "c.json"], {})
