@@ -132,6 +132,7 @@ class ForkServer:
 
     def __init__(self, sandbox_args: list, readonly_paths: list, preload: tuple, startup_timeout: float):
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
+        self._startup_timeout = startup_timeout
         self._socket = self.root / "server.sock"
         config = {"preload": list(preload), "kernels_root": str(self.root),
                   "readonly_under_tmp": [p for p in readonly_paths if (p + "/").startswith("/tmp/")]}
@@ -161,6 +162,7 @@ class ForkServer:
         if os.path.realpath(cmd[0]) != os.path.realpath(sys.executable) or cmd[1:3] != ["-m", "ipykernel_launcher"]:
             raise RuntimeError(f"the fork server runs only this Python's ipykernel, not {' '.join(cmd[:3])}")
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.settimeout(self._startup_timeout)  # a server that hangs fails this start, not the grading forever
         try:
             conn.connect(str(self._socket))
             _send(conn, {"argv": cmd[3:], **{k: v for k, v in request.items() if k != "cgroup"}})
@@ -170,6 +172,7 @@ class ForkServer:
             if request.get("cgroup"):  # the kernel, and all it starts, in the kernel's cgroup
                 Path(request["cgroup"], "cgroup.procs").write_text(str(answer["pid"]))
             _send(conn, {"go": True})
+            conn.settimeout(None)
         except BaseException:
             conn.close()
             raise
