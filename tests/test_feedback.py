@@ -23,7 +23,7 @@ from corpus import REPO
 FIXTURES = Path(__file__).parent / "fixtures"
 SEMINAR = REPO / "assignments/02_pytorch"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-DATA_IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+DATA_IMAGE = re.compile(r'<img src="data:image/(?:png|svg\+xml);base64,([A-Za-z0-9+/=]+)"')
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -139,8 +139,9 @@ def test_page_reveals_nothing_beyond_the_verdicts():
 
 def test_seminar_page_embeds_the_three_regression_plots(tmp_path):
     write_student_feedback(fixture_report("ref"), tmp_path, SEMINAR)
-    pngs = images((tmp_path / "feedback.html").read_text(encoding="utf-8"))
-    assert len(pngs) == 3 and all(png.startswith(PNG_SIGNATURE) for png in pngs)
+    plots = images((tmp_path / "feedback.html").read_text(encoding="utf-8"))
+    assert len(plots) == 3 and all(b"<svg" in plot[:600] and b"</svg>" in plot[-20:] for plot in plots)
+    assert all(b"<script" not in plot for plot in plots)
 
 
 def test_blank_notebook_gets_no_regression_plots(tmp_path):
