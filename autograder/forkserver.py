@@ -31,6 +31,8 @@ from typing import Optional
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from .forkserver_side import read_message, send_message
+
 _SERVER_SOURCE = Path(__file__).with_name("forkserver_side.py").read_text(encoding="utf-8")
 
 
@@ -45,8 +47,7 @@ class ForkedKernel:
     stdin = stdout = stderr = None
 
     def __init__(self, conn: socket.socket, pid: int):
-        self.pid, self.returncode = pid, None
-        self._conn, self._pending = conn, b""
+        self.pid, self.returncode, self._conn = pid, None, conn
 
     def poll(self) -> Optional[int]:
         if self.returncode is None and select.select([self._conn], [], [], 0)[0]:
@@ -62,16 +63,9 @@ class ForkedKernel:
 
     def _read(self) -> None:
         try:
-            data = self._conn.recv(4096)
-        except OSError:
-            data = b""
-        if not data:  # the server's side is gone, and the kernel with it
+            self.returncode = read_message(self._conn).get("exit")
+        except OSError:  # the server's side is gone, and the kernel with it
             self.returncode = -signal.SIGKILL
-            return
-        self._pending += data
-        while b"\n" in self._pending and self.returncode is None:
-            line, self._pending = self._pending.split(b"\n", 1)
-            self.returncode = json.loads(line).get("exit")
 
     def send_signal(self, signum: int) -> None:
         if self.returncode is not None:
@@ -79,7 +73,7 @@ class ForkedKernel:
         if signum in (signal.SIGKILL, signal.SIGTERM):
             self.kill()
         else:
-            _send(self._conn, {"signal": int(signum)})
+            send_message(self._conn, {"signal": int(signum)})
 
     def kill(self) -> None:
         """The server kills the kernel's whole pid namespace when our side closes."""
@@ -111,20 +105,6 @@ class ForkProvisioner(LocalProvisioner):
         await super().cleanup(restart)
         if self._forked is not None:
             self._forked.close()
-
-
-def _send(conn: socket.socket, message: dict) -> None:
-    conn.sendall(json.dumps(message).encode() + b"\n")
-
-
-def _read_line(conn: socket.socket) -> dict:
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            raise ConnectionError("the fork server closed the connection")
-        data += chunk
-    return json.loads(data.split(b"\n", 1)[0])
 
 
 class ForkServer:
@@ -165,13 +145,13 @@ class ForkServer:
         conn.settimeout(self._startup_timeout)  # a server that hangs fails this start, not the grading forever
         try:
             conn.connect(str(self._socket))
-            _send(conn, {"argv": cmd[3:], **{k: v for k, v in request.items() if k != "cgroup"}})
-            answer = _read_line(conn)
+            send_message(conn, {"argv": cmd[3:], **{k: v for k, v in request.items() if k != "cgroup"}})
+            answer = read_message(conn)
             if "pid" not in answer:
                 raise RuntimeError(answer.get("error", "no kernel"))
             if request.get("cgroup"):  # the kernel, and all it starts, in the kernel's cgroup
                 Path(request["cgroup"], "cgroup.procs").write_text(str(answer["pid"]))
-            _send(conn, {"go": True})
+            send_message(conn, {"go": True})
             conn.settimeout(None)
         except BaseException:
             conn.close()

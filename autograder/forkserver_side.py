@@ -1,4 +1,5 @@
-"""The kernel fork server: runs INSIDE a bubblewrap sandbox; the grader never imports it.
+"""The kernel fork server: runs INSIDE a bubblewrap sandbox.  The grader imports only its
+two message functions (``send_message``, ``read_message``): one framing for both ends.
 
 Booting a kernel costs ~2.5 s of CPU, nearly all of it importing torch, matplotlib and
 ipykernel.  This server imports them once, before any student code exists, and then
@@ -145,8 +146,22 @@ def _namespace_init(request: dict, go: int, config: dict) -> None:
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def _send(conn: socket.socket, message: dict) -> None:
+def send_message(conn: socket.socket, message: dict) -> None:
     conn.sendall(json.dumps(message).encode() + b"\n")
+
+
+def read_message(conn: socket.socket) -> dict:
+    """The next message; ``ConnectionError`` if the other end closed first.  Never reads past
+    the message's end, so ``select`` still reports a next one that arrived with it."""
+    line = b""
+    while True:
+        peeked = conn.recv(65536, socket.MSG_PEEK)
+        if not peeked:
+            raise ConnectionError("the other end closed the connection")
+        end = peeked.find(b"\n")
+        line += conn.recv(end + 1 if end >= 0 else len(peeked))
+        if end >= 0:
+            return json.loads(line)
 
 
 def _kernel_children(pid: int) -> list:
@@ -165,7 +180,7 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
         _enter_namespaces()
         init = os.fork()
     except OSError as exc:
-        _send(conn, {"error": str(exc)})
+        send_message(conn, {"error": str(exc)})
         return
     if init == 0:
         conn.close()
@@ -175,30 +190,27 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
         finally:
             os._exit(71)
     os.close(go_read)
-    _send(conn, {"pid": init})
-    watch, pending = os.pidfd_open(init), b""
+    send_message(conn, {"pid": init})
+    watch = os.pidfd_open(init)
     while True:
         ready, _, _ = select.select([conn, watch], [], [])
         if watch in ready:
             _, status = os.waitpid(init, 0)
-            _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
+            send_message(conn, {"exit": os.waitstatus_to_exitcode(status)})
             return
-        data = conn.recv(4096)
-        if not data:  # the grader is gone or done with it
+        try:
+            message = read_message(conn)
+        except ConnectionError:  # the grader is gone or done with it
             os.kill(init, signal.SIGKILL)
             os.waitpid(init, 0)
             return
-        pending += data
-        while b"\n" in pending:
-            line, pending = pending.split(b"\n", 1)
-            message = json.loads(line)
-            if message.get("go") and go_write >= 0:
-                os.write(go_write, b"g")
-                os.close(go_write)
-                go_write = -1
-            elif "signal" in message:
-                for kernel in _kernel_children(init):
-                    os.kill(kernel, int(message["signal"]))
+        if message.get("go") and go_write >= 0:
+            os.write(go_write, b"g")
+            os.close(go_write)
+            go_write = -1
+        elif "signal" in message:
+            for kernel in _kernel_children(init):
+                os.kill(kernel, int(message["signal"]))
 
 
 def _self_test(config: dict) -> str:
@@ -234,18 +246,6 @@ def _self_test(config: dict) -> str:
     return problem.decode(errors="replace")
 
 
-def _read_request(conn: socket.socket) -> dict:
-    conn.settimeout(10)
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed before a request")
-        data += chunk
-    conn.settimeout(None)
-    return json.loads(data.split(b"\n", 1)[0])
-
-
 def serve(listen_path: str, config: dict) -> None:
     if sys.path and sys.path[0] == "":
         del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's own folder back
@@ -261,8 +261,10 @@ def serve(listen_path: str, config: dict) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the per-kernel children reap themselves
     while True:
         conn, _ = listener.accept()
+        conn.settimeout(10)
         try:
-            request = _read_request(conn)
+            request = read_message(conn)
+            conn.settimeout(None)
         except (OSError, ValueError):
             conn.close()
             continue

@@ -67,3 +67,10 @@ def test_only_this_pythons_ipykernel_is_forked(tmp_path):
         server.launch(["/usr/bin/python2", "-m", "ipykernel_launcher", "-f", "c.json"], {})
     with pytest.raises(RuntimeError, match="only this Python's ipykernel"):
         server.launch([sys.executable, "-m", "other_kernel", "-f", "c.json"], {})
+
+
+def test_two_messages_that_arrive_together_are_both_read():
+    kernel, server = _server_side()
+    server.sendall(b'{"note": 1}\n{"exit": 3}\n')
+    assert kernel.poll() is None  # the first message carries no exit status...
+    assert kernel.poll() == 3  # ...and the second was not swallowed with it
