@@ -16,6 +16,13 @@ c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
 c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
 
+# The course secret, mixed into the seed of each student's hidden inputs, so that the public
+# course repository is not enough to compute them. Never commit it: set the environment
+# variable, or point secret_file at a file outside the repository (one line of random text,
+# e.g. `python -c "import secrets; print(secrets.token_hex(32))" > ~/.autograder-secret`).
+c.Grader.secret_env = "AUTOGRADER_SECRET"
+c.Grader.secret_file = os.environ.get("AUTOGRADER_SECRET_FILE", "")
+
 # `nbgrader zip_collect` (and our batch grader) files an LMS's zip of submissions under
 # submitted/<student>/ by file name: "<student>_<notebook>.ipynb", optionally with
 # "_attempt_<timestamp>" after the student id, e.g. alice_attempt_2026-11-30-10-00_02_pytorch.ipynb.

@@ -70,7 +70,9 @@ class Assignment:
         return frozenset(cell.source for cell in self.release.cells
                          if cell.cell_type == "code" and not is_solution(cell) and not is_test(cell))
 
-    def seed_for(self, student: str) -> int:
-        """Seed of the hidden inputs: the same for a student and assignment on every re-grade."""
-        digest = hashlib.sha256(f"{self.name}/{student}".encode()).digest()
+    def seed_for(self, student: str, secret: str = "") -> int:
+        """Seed of the hidden inputs: the same for a student and assignment on every re-grade;
+        unpredictable without the course ``secret``."""
+        key = f"{self.name}/{student}" if not secret else f"{secret}\0{self.name}/{student}"
+        digest = hashlib.sha256(key.encode()).digest()
         return int.from_bytes(digest[:4], "big")

@@ -187,11 +187,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     """
     from .assignment import Assignment
     from .class_report import write_class_report
-    from .config import load_course_config
+    from .config import grader_settings, load_course_config
     from .feedback import write_student_feedback
 
     course = Path(course).resolve()
     assignment = Assignment(assignment_name, course)
+    grader_settings(course).course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
     gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment)

@@ -138,6 +138,7 @@ def class_report_html(reports: list[Report], histogram_png: bytes) -> str:
             image(histogram_png, "Распределение итоговых баллов"),
             _tasks_table(reports),
             _failures_table(check_failures(reports)),
+            _tampered_list(reports),
             _ungraded_list(reports)]
     return html_page(f"Сводка: {assignment}", "\n".join(body))
 
@@ -165,6 +166,13 @@ def _failures_table(failures: list) -> str:
     return ("<h2>Частые ошибки: проверки по доле непрошедших</h2>"
             "<table><tr><th>Задание</th><th>Проверка</th><th>Не прошли</th><th>Студентов</th>"
             f"<th>Самое частое сообщение</th></tr>{rows}</table>")
+
+
+def _tampered_list(reports: list[Report]) -> str:
+    items = "".join(f"<li>{esc(report.student)}: {esc(', '.join(report.tampered))}</li>"
+                    for report in reports if report.tampered)
+    return (f'<h2 class="bad">Изменили механизм проверки (0 баллов за задание, проверьте вручную)</h2>'
+            f"<ul>{items}</ul>") if items else ""
 
 
 def _ungraded_list(reports: list[Report]) -> str:

@@ -80,7 +80,10 @@ def _batch(args) -> int:
     print(f"{'student':<{width}}  {'score':>11}  outcome")
     for report in reports:
         note = f"  ({report.stopped})" if report.stopped and not report.tasks else ""
+        note += f"  TAMPERED: {', '.join(report.tampered)} (review by hand)" if report.tampered else ""
         print(f"{report.student:<{width}}  {report.total:>5g} / {report.max_total:<5g}  {outcome(report)}{note}")
+    for warning in dict.fromkeys(warning for report in reports for warning in report.warnings):
+        print(f"warning: {warning}")
     print(f"{len(reports)} students; feedback in {args.course_dir / 'feedback'}, "
           f"class report in {args.course_dir / 'reports' / args.assignment}")
     return 0

@@ -8,11 +8,14 @@ they already configure nbgrader::
 """
 from __future__ import annotations
 
+from os import environ
 from pathlib import Path
 
 from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
+
+from .assignment import AssignmentError
 
 
 class Grader(Configurable):
@@ -31,6 +34,34 @@ class Grader(Configurable):
                    "(see autograder.needed_cells); a check that reads what a skipped cell would have "
                    "set makes the grader run the whole notebook again.").tag(config=True)
     max_submission_mb = Integer(50, help="Larger notebook files are refused unread.").tag(config=True)
+    secret_env = Unicode(
+        "AUTOGRADER_SECRET", help="Environment variable that holds the course secret, mixed into the seed of "
+                                  "every student's hidden inputs (the course repository may be public; the "
+                                  "secret must not be).").tag(config=True)
+    secret_file = Unicode(
+        "", help="File that holds the course secret when the environment variable is not set; keep it outside "
+                 "the repository. Never sent to the kernel.").tag(config=True)
+
+    def course_secret(self) -> str:
+        """The course secret, or "" when none is configured (hidden inputs are then predictable)."""
+        if environ.get(self.secret_env):
+            return environ[self.secret_env]
+        if not self.secret_file:
+            return ""
+        path = Path(self.secret_file).expanduser()
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SecretUnreadable(f"{path}: the course secret (c.Grader.secret_file) cannot be read ({exc})") from None
+
+
+class SecretUnreadable(AssignmentError):
+    """The configured course-secret file is missing or unreadable: grading stops, since a
+    grade without the secret would use other hidden inputs than the class's."""
+
+
+NO_SECRET_WARNING = ("no course secret is configured (c.Grader.secret_env / c.Grader.secret_file): anyone with "
+                     "the course repository can compute a student's hidden inputs")
 
 
 def load_course_config(course_root: Path) -> Config:

@@ -99,6 +99,25 @@ def _kept(node, shipped: frozenset) -> bool:
     return False
 
 
+def definitions_beside_regions(source: str, spans: list, template_names: set, shipped: frozenset = frozenset()) -> str:
+    """The definitions a student wrote in a solution cell outside its regions (a helper above
+    the template's class), by the rule of ``definitions_only``; the regions themselves
+    (``spans``, from ``regions.region_spans``) and the template's own definitions
+    (``template_names``) are not theirs to add.  Empty when the cell does not parse."""
+    try:
+        tree = parse_python(TransformerManager().transform_cell(textwrap.dedent(source)))
+    except SyntaxError:
+        return ""
+    inside = {line for start, end in spans for line in range(start + 1, end + 1)}  # 1-based lines
+
+    def beside(node) -> bool:
+        lines = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        return not lines & inside and getattr(node, "name", None) not in template_names
+
+    kept = [node for node in tree.body if beside(node) and _kept(node, shipped)]
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+
+
 def definitions_only(source: str, shipped: frozenset = frozenset()) -> str:
     """The part of a student's own cell that runs in grading.
 

@@ -44,6 +44,7 @@ STATUS_LABELS = {
     "not_attempted": "не выполнено",
     "timeout": "превышено время",
     "kernel_died": "ядро Python упало",
+    "tampered": "механизм проверки изменён (передано преподавателю)",
 }
 PLOTS_MODULE = "feedback_plots.py"
 
@@ -191,6 +192,7 @@ table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
 tr.passed td:last-child, .ok { color: #1a7f37; }
 tr.failed td:last-child, tr.error td:last-child, tr.timeout td:last-child, tr.kernel_died td:last-child,
+tr.tampered td:last-child,
 tr.not_attempted td:last-child, .bad { color: #c62828; }
 tr.partial td:last-child, .warning { color: #b26a00; }
 ul { list-style: none; padding-left: 1em; }

@@ -12,7 +12,7 @@ import nbformat
 
 from . import runner
 from .assignment import Assignment
-from .config import grader_settings
+from .config import NO_SECRET_WARNING, grader_settings
 from .files import sha256_of
 from .kernel import KernelSession, KernelStartFailed
 from .sandbox import KernelJail, Sandbox, kernel_fork_server, prepare_jail
@@ -27,6 +27,12 @@ _STATUS_MESSAGES = {
     runner.KERNEL_DIED: "Не проверено: ядро Python аварийно завершилось ({error}) — например, "
                         "не хватило памяти или код вызвал выход из процесса.",
     runner.ERROR: "Ячейка `{task}` завершилась ошибкой: {error}",
+    runner.REFUSED: "Код задания не запускался при проверке: он обращается к внутренностям интерпретатора, "
+                    "torch или ядра Jupyter ({error}). Модули sys, gc, inspect, ctypes, threading, os, "
+                    "exec/eval, get_ipython, torch._C, torch.library, torch.overrides, getattr с вычисляемым "
+                    "именем и __атрибуты__ для решения не нужны: решите задание обычными средствами torch.",
+    runner.TAMPERED: "Задание не засчитано: во время проверки оказалось, что код ноутбука изменил механизм "
+                     "проверки ({error}). Работа передана преподавателю для разбора.",
 }
 
 
@@ -74,14 +80,19 @@ class Grading:
     def gpu_available(self) -> bool:
         return runner.gpu_available()
 
+    @cached_property
+    def secret(self) -> str:
+        return self.settings.course_secret()
+
     @property
     def seed(self) -> int:
-        return self.assignment.seed_for(self.student)
+        return self.assignment.seed_for(self.student, self.secret)
 
     def prepare(self) -> nbformat.NotebookNode:
         """Read and rebuild the submission; ``SubmissionError`` if it cannot be graded."""
         if self.student is None:
             self.student = student_from_path(self.submission, self.assignment.name)
+        self.secret  # a course secret that cannot be read stops here, before any kernel starts
         nb = self.notebook or read_submission(self.submission, self.settings.max_submission_mb * 2**20)
         self._sha256 = sha256_of(self.submission) if self.notebook is None else ""
         release_ids = {grade_id(cell) for cell in self.assignment.release.cells} - {None}
@@ -221,14 +232,16 @@ class Grading:
                       duration_s=round(time.monotonic() - self.started, 3), tasks=tasks, skipped=self.skipped,
                       stopped=self._run.stopped if self._run else None,
                       sandbox=self.jail.describe() if self.jail else {},
-                      submission_sha256=self._sha256)
+                      submission_sha256=self._sha256,
+                      warnings=[] if self.secret or self.visible_only else [NO_SECRET_WARNING])
 
 
 def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:
-    if run_task is not None and run_task.status in (runner.NOT_ATTEMPTED, runner.TIMEOUT, runner.KERNEL_DIED):
+    if run_task is not None and run_task.status in (runner.NOT_ATTEMPTED, runner.TIMEOUT, runner.KERNEL_DIED,
+                                                    runner.TAMPERED):
         return run_task.status
     if max_score and score == max_score:
         return "passed"
     if score > 0:
         return "partial"
-    return "error" if run_task is not None and run_task.status == runner.ERROR else "failed"
+    return "error" if run_task is not None and run_task.status in (runner.ERROR, runner.REFUSED) else "failed"

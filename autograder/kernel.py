@@ -1,11 +1,13 @@
 """One Jupyter kernel running one submission: cells in order, plus the grader's probes.
 
 Cells run through nbclient (outputs are recorded as Jupyter would).  Probes are small
-requests the grader sends between cells (``kernel_side.handle``); their answers come
-back as plain JSON on the probe's own stdout stream and are decoded by ``wire.decode``.
+requests the grader sends between cells as messages on a comm (``kernel_side``); their
+answers come back on it as signed plain JSON and are decoded by ``wire.decode``.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import subprocess
@@ -46,6 +48,11 @@ class ProbeFailed(Exception):
     """A probe could not be answered (the submission broke the kernel's machinery)."""
 
 
+class ProbeTampered(ProbeFailed):
+    """The probe's machinery in the kernel was changed by the student's code (a trace hook, a
+    torch mode, a dispatcher override, a rewritten reply...): nothing it answered counts."""
+
+
 @dataclass(frozen=True)
 class CellResult:
     """How one cell ended: ``error`` is ``(ename, evalue)`` when it raised."""
@@ -60,6 +67,8 @@ class Execution:
     values: dict
     error: Optional[tuple] = None
     lines: Optional[int] = None  # Python lines executed, when counted (None: the count was tampered with)
+    rng_used: bool = False  # whether the code drew from a global random generator (torch, numpy, random)
+    replayed: Optional[bool] = None  # with rng="before": whether the generators could be put back
 
 
 class JailedKernelManager(AsyncKernelManager):
@@ -127,6 +136,7 @@ class KernelSession:
             self._client.max_cell_output = jail.limits["max_cell_output_kb"] * 1024
             self._client.max_notebook_output = jail.limits["max_notebook_output_kb"] * 1024
         self._module = "_autograder_probe_" + secrets.token_hex(8)
+        self._key = secrets.token_bytes(32)  # signs the probe's replies; never stored in the kernel's history
 
     def attach(self, nb: nbformat.NotebookNode, deadline: float) -> None:
         """The notebook this kernel will run, and when the whole run must end."""
@@ -197,12 +207,12 @@ class KernelSession:
     def _install_probe(self) -> None:
         """Load ``kernel_side`` into the kernel before any student code, and open its comm."""
         code = (
-            "def __autograder_install(name, source, target):\n"
+            "def __autograder_install(name, source, target, key):\n"
             "    import types\n"
             "    module = types.ModuleType(name)\n"
             "    exec(compile(source, '<autograder>', 'exec'), module.__dict__)\n"
-            "    module.open_channel(target)\n"
-            f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r}, {self._module!r})\n"
+            "    module.open_channel(target, key)\n"
+            f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r}, {self._module!r}, {self._key!r})\n"
             "del __autograder_install\n")
         reply = self._execute_code(code, self._remaining(self.cell_timeout))
         if reply.get("status") != "ok":
@@ -232,14 +242,24 @@ class KernelSession:
                 return CellResult(error=(output.get("ename", ""), output.get("evalue", "")))
         return CellResult()
 
+    def before_cell(self, task: str) -> None:
+        """Keep, in the kernel, the namespace and random generators as they are now, before the
+        cell of ``task`` runs: re-runs of its region may start from them (``execute``)."""
+        self._probe({"op": "before_cell", "task": task})
+
     def values(self, *names: str) -> dict:
         """Current values of user names, decoded; an undefined name gives ``wire.Missing``."""
         reply = self._probe({"op": "values", "names": list(names)})
         return {name: wire.decode(reply.get(name)) for name in names}
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (),
-                label: str = "grader", count_lines: bool = False) -> Execution:
+                label: str = "grader", count_lines: bool = False, before: str | None = None,
+                rng: str | None = None, seed: int | None = None) -> Execution:
         """Run ``source`` in a copy of the user namespace with ``inputs`` bound.
+
+        ``before``: the namespace as it was before that task's cell (``before_cell``) instead
+        of the current one; ``rng="before"`` also puts the random generators back to where
+        they were then, ``seed`` seeds them all instead.
 
         A tuple of sources runs as one piece of code, with the libraries made genuine again
         before each part (the student's code in one part cannot patch the next).
@@ -250,16 +270,18 @@ class KernelSession:
         """
         reply = self._probe({"op": "exec", "source": source if isinstance(source, str) else list(source),
                              "inputs": inputs or {},
-                             "outputs": list(outputs), "label": label, "count_lines": count_lines})
+                             "outputs": list(outputs), "label": label, "count_lines": count_lines,
+                             "before": before, "rng": rng, "seed": seed})
         if "error" in reply:
             error = reply["error"]
             return Execution(values={}, error=(str(error.get("ename")), str(error.get("evalue"))))
         values = reply.get("values")
         if not isinstance(values, dict):
             raise ProbeFailed("malformed probe reply")
-        lines = reply.get("lines")
+        lines, replayed = reply.get("lines"), reply.get("replayed")
         return Execution(values={name: wire.decode(values.get(name)) for name in outputs},
-                         lines=lines if type(lines) is int else None)
+                         lines=lines if type(lines) is int else None, rng_used=reply.get("rng_used") is True,
+                         replayed=replayed if type(replayed) is bool else None)
 
     def _probe(self, request: dict) -> Any:
         answer = run_sync(self._async_probe)(request, self._remaining(self.cell_timeout))
@@ -269,6 +291,9 @@ class KernelSession:
             raise ProbeFailed("the kernel's answer to a probe is not valid JSON") from None
         if not isinstance(answer, dict) or "probe_error" in answer:
             raise ProbeFailed(f"probe failed in the kernel: {answer.get('probe_error') if isinstance(answer, dict) else answer}")
+        if "tampered" in answer:
+            raise ProbeTampered("; ".join(map(str, answer["tampered"])) if isinstance(answer["tampered"], list)
+                                else "the kernel reported tampering")
         return answer
 
     async def _async_probe(self, request: dict, timeout: float) -> str:
@@ -280,11 +305,21 @@ class KernelSession:
         message = kc.session.msg("comm_msg", {"comm_id": self._comm_id,
                                               "data": {"marker": marker, "request": json.dumps(request)}})
         kc.shell_channel.send(message)
-        answer = None
+        answer, forged = None, False
         async for kind, content in self._iopub_of(message["header"]["msg_id"], timeout, "probe"):
             data = content.get("data") if kind == "comm_msg" and content.get("comm_id") == self._comm_id else None
-            if isinstance(data, dict) and data.get("marker") == marker and len(str(data.get("reply"))) <= _MAX_PROBE_OUTPUT:
-                answer = data.get("reply")
+            if not isinstance(data, dict) or data.get("marker") != marker:
+                continue
+            reply = data.get("reply")
+            if not isinstance(reply, str) or len(reply) > _MAX_PROBE_OUTPUT:
+                continue
+            expected = hmac.new(self._key, (marker + reply).encode("utf-8"), hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected, str(data.get("signature"))):
+                answer = reply
+            else:
+                forged = True
+        if forged:
+            raise ProbeTampered("a reply to the grader's probe was changed on its way out of the kernel")
         if answer is None:
             raise ProbeFailed("the kernel did not answer the grader's probe")
         return answer

@@ -11,11 +11,15 @@ Everything leaves the kernel as plain JSON: numbers, strings, and arrays as raw 
 with their dtype and shape.  Nothing the kernel says is taken as a verdict -- the grader
 computes verdicts itself from this data (``wire.decode``).
 """
+import _hashlib
 import base64
 import builtins
 import json
+import os
+import random
 import sys
 import textwrap
+import threading
 
 import numpy
 import torch
@@ -68,6 +72,34 @@ _getprofile = sys.getprofile
 _sys_modules = sys.modules
 _setattr = builtins.setattr
 _delattr = builtins.delattr
+_id = builtins.id
+_getattr = builtins.getattr
+_callable = builtins.callable
+_vars = builtins.vars
+_tuple = builtins.tuple
+_any = builtins.any
+_hmac_digest = _hashlib.hmac_digest
+_threading_gettrace = threading.gettrace
+_threading_getprofile = threading.getprofile
+_current_frames = sys._current_frames
+_get_ident = threading.get_ident
+_len_function_modes = torch._C._len_torch_function_stack
+_len_dispatch_modes = torch._C._len_torch_dispatch_stack
+_dispatch_dump = torch._C._dispatch_dump
+_torch_get_rng_state = torch.get_rng_state
+_torch_set_rng_state = torch.set_rng_state
+_torch_manual_seed = torch.manual_seed
+_cuda_initialized = torch.cuda.is_initialized
+_cuda_get_rng_state_all = torch.cuda.get_rng_state_all
+_cuda_set_rng_state_all = torch.cuda.set_rng_state_all
+_numpy_get_state = numpy.random.get_state
+_numpy_set_state = numpy.random.set_state
+_numpy_seed = numpy.random.seed
+_random_getstate = random.getstate
+_random_setstate = random.setstate
+_random_seed = random.seed
+_array_equal = numpy.array_equal
+_torch_equal = torch.equal
 
 # Libraries a submission might monkeypatch to fool a check (``torch.autograd.grad =
 # lambda ...``).  The attributes of every module of theirs loaded now, before any student
@@ -89,6 +121,108 @@ _user_ns = _ipython.user_ns
 _transform_cell = __import__("IPython.core.inputtransformer2", fromlist=["TransformerManager"]) \
     .TransformerManager().transform_cell
 _MAX_ELEMENTS = 1_000_000
+PROBE_FILENAME = (lambda: None).__code__.co_filename  # what this module is compiled as: not the student's
+
+# Where library code lives: any frame whose code comes from elsewhere is the student's (a
+# notebook cell, a region the grader re-runs) -- what the step counter counts, and what no
+# other thread may be running while a probe runs.
+_LIBRARY_ROOTS = _tuple({root.rstrip("/") + "/" for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+                         for root in (prefix, os.path.realpath(prefix))})
+_own_code_cache = {}
+
+
+def _own_code(code):
+    """Whether ``code`` is the student's (cells, re-run regions), not a library's or ours."""
+    own = _own_code_cache.get(code)
+    if own is None:
+        name = code.co_filename
+        own = not (name.startswith(_LIBRARY_ROOTS) or name.startswith("<frozen") or name in ("<string>", PROBE_FILENAME))
+        _own_code_cache[code] = own
+    return own
+
+
+# The aten ops the probes' own work passes through (encoding values, building inputs, the
+# gradients the grader asks for): a kernel registered for one of them after install (a
+# ``torch.library`` override) would change what a probe reports.
+_WATCHED_OPS = ("aten::detach", "aten::_to_copy", "aten::to.dtype", "aten::to.device", "aten::clone",
+                "aten::contiguous", "aten::copy_", "aten::alias", "aten::lift_fresh", "aten::view",
+                "aten::reshape", "aten::expand", "aten::select.int", "aten::zeros", "aten::ones_like",
+                "aten::empty.memory_format", "aten::mul.Tensor", "aten::add.Tensor", "aten::sub.Tensor",
+                "aten::rsub.Scalar", "aten::div.Tensor", "aten::neg", "aten::exp", "aten::pow.Tensor_Scalar",
+                "aten::sum", "aten::mean", "aten::sigmoid", "aten::mm", "aten::matmul", "aten::norm.ScalarOpt_dim",
+                "aten::linalg_vector_norm")
+
+
+def _callables_of(objects):
+    """Identities of the functions an object's class chain and the object itself hold."""
+    found = []
+    for obj in objects:
+        holders = [*_type(obj).__mro__, obj] if obj is not None else []
+        for holder in holders:
+            try:
+                items = _sorted(_vars(holder).items(), key=lambda item: _str(item[0]))
+            except TypeError:
+                continue
+            found += [(_str(name), _id(value)) for name, value in items if _callable(value)]
+    return _tuple(found)
+
+
+def _reply_path_objects():
+    io_thread = _getattr(_iopub, "io_thread", None)
+    return (_session, _iopub, io_thread, _getattr(io_thread, "socket", None))
+
+
+def _transformers():
+    manager = _ipython.input_transformer_manager
+    return _tuple(_id(item) for group in (_ipython.input_transformers_post, _ipython.ast_transformers,
+                                          manager.cleanup_transforms, manager.line_transforms,
+                                          manager.token_transformers) for item in group)
+
+
+def _machinery():
+    """What a probe runs through, reduced to values compared by identity or text."""
+    return {
+        "профилировщик или трассировщик sys": (_id(_gettrace()), _id(_getprofile())),
+        "профилировщик или трассировщик threading": (_id(_threading_gettrace()), _id(_threading_getprofile())),
+        "режимы torch (TorchFunctionMode/TorchDispatchMode)": (_len_function_modes(), _len_dispatch_modes()),
+        "ядра диспетчера torch (torch.library)": _tuple(_dispatch_dump(op) for op in _WATCHED_OPS),
+        "преобразователи ввода IPython": _transformers(),
+        "путь ответа ядра (session, iopub)": _callables_of(_reply_path_objects()),
+    }
+
+
+def _builtins_changed():
+    """Builtins that differ from the install-time snapshot; names the kernel swaps around each
+    cell (IPython's builtin trap: ``get_ipython``, ``exit``; ipykernel: ``input``) are its own
+    business."""
+    current = _vars(builtins)
+    changed = [name for name, value in _genuine_builtins.items()
+               if name not in _trapped_builtins and current.get(name, _MISSING) is not value]
+    return changed + [name for name in current if name not in _genuine_builtins and name not in _trapped_builtins]
+
+
+def _student_threads():
+    """Other threads that are running the student's code right now."""
+    me = _get_ident()
+    found = []
+    for ident, frame in _current_frames().items():
+        while frame is not None and ident != me:
+            if _own_code(frame.f_code):
+                found.append(ident)
+                break
+            frame = frame.f_back
+    return found
+
+
+def tampering():
+    """What of the probes' machinery differs from before any student code ran (empty: nothing)."""
+    now = _machinery()
+    found = [what for what, value in now.items() if value != _genuine_machinery[what]]
+    if _builtins_changed():
+        found.append("builtins (" + ", ".join(_builtins_changed()[:5]) + ")")
+    if _student_threads():
+        found.append("поток, выполняющий код студента")
+    return found
 
 
 class _Unreadable(Exception):
@@ -226,43 +360,99 @@ class _genuine_libraries:
 
 
 class _StepCounter:
-    """Counts what the code does -- Python lines and bytecodes, calls of C functions -- so
-    that a loop over rows shows up as more steps for more rows.  A frame may switch off its
-    own line events (``f_trace_lines``); opcode events and C calls still count it."""
+    """Counts what the student's own code does -- Python lines and bytecodes, calls of C
+    functions -- so that a loop over rows shows up as more steps for more rows.  Library code
+    it calls (printing a tensor, torch's Python layers) is not counted: a frame of a library
+    is not traced.  A frame may switch off its own line events (``f_trace_lines``); opcode
+    events and C calls still count it."""
 
     def __init__(self):
         self.steps = 0
 
     def __call__(self, frame, event, arg):
         if event == "call":
+            if not _own_code(frame.f_code):
+                return None
             frame.f_trace_opcodes = True
         elif event in ("line", "opcode"):
             self.steps += 1
         return self
 
     def profile(self, frame, event, arg):
-        if event == "c_call":
+        if event == "c_call" and _own_code(frame.f_code):
             self.steps += 1
+
+
+def _rng_states():
+    """The global random generators' states (torch's CPU and, once started, CUDA ones; numpy's;
+    Python's), to replay a region from where its first run began."""
+    return {"torch": _torch_get_rng_state(), "cuda": _cuda_get_rng_state_all() if _cuda_initialized() else None,
+            "numpy": _numpy_get_state(), "random": _random_getstate()}
+
+
+def _set_rng_states(states):
+    """Put the generators back to ``states``; False when CUDA started since (its state then is
+    not the one the first run drew from)."""
+    _torch_set_rng_state(states["torch"])
+    if states["cuda"] is not None:
+        _cuda_set_rng_state_all(states["cuda"])
+    _numpy_set_state(states["numpy"])
+    _random_setstate(states["random"])
+    return states["cuda"] is not None or not _cuda_initialized()
+
+
+def _seed_all(seed):
+    _torch_manual_seed(seed)
+    _numpy_seed(seed)
+    _random_seed(seed)
+
+
+def _same_rng_states(first, second):
+    cuda_same = (first["cuda"] is None) == (second["cuda"] is None) and (
+        first["cuda"] is None or _all_equal(first["cuda"], second["cuda"]))
+    return (_torch_equal(first["torch"], second["torch"]) and cuda_same
+            and _array_equal(first["numpy"][1], second["numpy"][1]) and first["numpy"][2] == second["numpy"][2]
+            and first["random"] == second["random"])
+
+
+def _all_equal(firsts, seconds):
+    return _len(firsts) == _len(seconds) and not _any(not _torch_equal(a, b) for a, b in zip(firsts, seconds))
+
+
+# Before each task's cell: the namespace and the generators as the student's code found them,
+# so that a re-run of a region sees what its first run saw (``"before"`` of a request).
+_before_cell = {}
 
 
 def _run(request):
     """Execute one request of the grader; return a JSON-able result."""
     op = request["op"]
+    if op == "before_cell":
+        _before_cell[request["task"]] = (_dict(_user_ns), _rng_states())
+        return {}
     if op == "values":
         return {name: encode(_user_ns[name]) if name in _user_ns else {"kind": "missing"}
                 for name in request["names"]}
     # "exec": run grader-chosen code (a student's region, or a call of the student's
-    # function) in a COPY of the user namespace, so the notebook's own state is untouched.
+    # function) in a COPY of the user namespace -- as it was before the task's cell, when the
+    # request says so -- so the notebook's own state is untouched.
     # The source may come in segments (a list): the libraries are made genuine again before
     # each, so that a patch made by the student's code in one (say, by their forward) cannot
     # change what the grader's code in the next computes (the gradient of that forward).
-    namespace = _dict(_user_ns)
+    before = _before_cell.get(request.get("before"))
+    namespace = _dict(before[0] if before is not None else _user_ns)
     namespace.update({name: decode(spec) for name, spec in request.get("inputs", {}).items()})
     segments = request["source"] if _isinstance(request["source"], _list) else [request["source"]]
     counter = _StepCounter() if request.get("count_lines") else None
+    replayed = None
     try:
         codes = [_compile(_transform_cell(_dedent(segment)), "<" + request.get("label", "grader") + ">", "exec")
                  for segment in segments]
+        if request.get("rng") == "before" and before is not None:
+            replayed = _set_rng_states(before[1])
+        elif request.get("seed") is not None:
+            _seed_all(request["seed"])
+        rng_start = _rng_states()
         with _genuine_libraries() as genuine:
             if counter is not None:
                 _settrace(counter)
@@ -277,32 +467,60 @@ def _run(request):
                     counter_kept = _gettrace() is counter and _getprofile() == counter.profile
                     _settrace(None)
                     _setprofile(None)
+        rng_used = not _same_rng_states(rng_start, _rng_states())
     except _BaseException as exc:  # the student's code may raise anything, even SystemExit
         return {"error": _error(exc)}
     reply = {"values": {name: encode(namespace[name]) if name in namespace else {"kind": "missing"}
-                        for name in request["outputs"]}}
+                        for name in request["outputs"]}, "rng_used": rng_used}
+    if replayed is not None:
+        reply["replayed"] = replayed
     if counter is not None:
         reply["lines"] = counter.steps if counter_kept else None
     return reply
 
 
 def _answer(request_json):
+    """The reply to one request, with what of the probes' machinery was found changed before
+    or after it ran (``tampered``): the grader then trusts nothing of the reply."""
     try:
-        return _dumps(_run(_loads(request_json)))
+        found = tampering()
+        reply = _run(_loads(request_json))
+        found += [what for what in tampering() if what not in found]
+        if found:
+            reply = {"tampered": found}
+        return _dumps(reply)
     except _BaseException as exc:
         return _dumps({"probe_error": _error(exc)})
 
 
-def open_channel(target_name):
+def open_channel(target_name, key):
     """Answer the grader's requests as messages on a comm, not as cells.
 
     Requests then never pass through the shell's cell machinery (input transformers,
-    pre_run_cell hooks, display hooks, sys.stdout), which a submission may rewire; and the
-    handler holds its functions itself, so replacing this module's names changes nothing.
+    pre_run_cell hooks, display hooks, sys.stdout), which a submission may rewire.  Replies
+    leave through the session's ``send`` and the iopub socket as they were now, before any
+    student code, each signed with ``key`` (which only the grader and this closure hold): a
+    reply rewritten on its way out no longer matches its signature.
     """
-    def on_open(comm, open_msg, _answer=_answer):
-        def on_msg(msg, _answer=_answer, _send=_type(comm).send, _comm=comm):
+    send = _session.send
+
+    def on_open(comm, open_msg):
+        topic = ("comm-" + comm.comm_id).encode("ascii")
+        comm_id = comm.comm_id
+
+        def on_msg(msg):
             data = msg["content"]["data"]
-            _send(_comm, {"marker": data["marker"], "reply": _answer(data["request"])})
+            reply = _answer(data["request"])
+            signature = _hmac_digest(key, (data["marker"] + reply).encode("utf-8"), "sha256").hex()
+            send(_iopub, "comm_msg", {"comm_id": comm_id, "data": {"marker": data["marker"], "reply": reply,
+                                                                  "signature": signature}},
+                 parent=msg, ident=topic)
         comm.on_msg(on_msg)
     _ipython.kernel.comm_manager.register_target(target_name, on_open)
+
+
+_session = _ipython.kernel.session
+_iopub = _ipython.kernel.iopub_socket
+_genuine_builtins = _dict(_vars(builtins))
+_trapped_builtins = (*_ipython.builtin_trap.auto_builtins, "input")
+_genuine_machinery = _machinery()

@@ -11,14 +11,17 @@ graded copy but never executed: the verdicts come from the grader's own checks.
 """
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from pathlib import Path
 
 import nbformat
 
-from .definitions import definitions_only
-from .regions import extract_regions, fill_template
+from .definitions import definitions_beside_regions, definitions_only
+from .perimeter import REFUSAL, internals_used
+from .regions import fill_template, region_spans
+from .source_analysis import parse_python
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
@@ -128,20 +131,48 @@ def _match_student_cells(student: nbformat.NotebookNode, release_keys: set, ship
     return matched, groups
 
 
-def _source_that_runs(trusted, own, shipped: frozenset) -> str:
-    """The source of a release cell in the rebuilt notebook: the release's, with the student's
-    part where there is one -- the regions of a solution (inside the release's template), the
-    text of a markdown answer, the definitions from their edit of one of the seminar's cells."""
+def _student_part(trusted, own, shipped: frozenset) -> tuple:
+    """What the student contributes to a release cell: ``(regions, definitions)``.
+
+    For a solution, its regions (filled into the release's template) and the definitions
+    written beside them in the cell; for one of the seminar's code cells they edited, the
+    definitions of their edit; for a markdown answer, its text as the only "region".
+    ``(None, "")`` where the release's cell runs as it is."""
     if own is None or own.get("cell_type") != trusted.cell_type or is_trusted(trusted):
-        return trusted.source
+        return None, ""
     own_source = own.get("source", "")
     if trusted.cell_type != "code":
-        return own_source
+        return [own_source], ""
     if is_solution(trusted):
-        return fill_template(trusted.source, extract_regions(trusted.source, own_source))
+        spans = region_spans(trusted.source, own_source)
+        lines = own_source.splitlines()
+        regions = ["\n".join(lines[start:end]) for start, end in spans]
+        return regions, definitions_beside_regions(own_source, spans, _defined_names(trusted.source), shipped)
     if own_source == trusted.source:
-        return trusted.source
-    return f"{trusted.source}\n{definitions_only(own_source, shipped)}"
+        return None, ""
+    return None, definitions_only(own_source, shipped)
+
+
+def _defined_names(source: str) -> set:
+    """Names the template's own top-level definitions bind (``MySigmoid``)."""
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def _source_that_runs(trusted, regions, definitions: str, refused: list) -> str:
+    """The source of a release cell in the rebuilt notebook: the release's, with the student's
+    part where there is one -- the regions of a solution (inside the release's template, or a
+    ``raise`` where the perimeter refuses them), the text of a markdown answer, the
+    definitions from their edit of one of the seminar's cells or written beside a region."""
+    if trusted.cell_type != "code":
+        return regions[0] if regions is not None else trusted.source
+    if regions is None:
+        return f"{trusted.source}\n{definitions}" if definitions else trusted.source
+    source = fill_template(trusted.source, regions, refusal=REFUSAL if refused else None)
+    return f"{definitions}\n{source}" if definitions else source  # helpers before the template's use
 
 
 def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
@@ -149,13 +180,21 @@ def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
     """The notebook that is actually run: release skeleton + the student's own code.
 
     ``shipped`` names the Python modules handed in next to the notebook, which the
-    student's own cells may not import (see ``definitions``)."""
+    student's own cells may not import (see ``definitions``).  A solution cell whose regions
+    the perimeter refuses (see ``perimeter``) says so in its metadata, under
+    ``autograder.refused``."""
     keys = [_release_key(cell) for cell in release.cells]
     matched, extras = _match_student_cells(student, set(keys), shipped)
+    parts = [_student_part(trusted, matched.get(key), shipped) for trusted, key in zip(release.cells, keys)]
+    own_definitions = [cell.source for group in extras.values() for cell in group if cell.get("cell_type") == "code"]
+    own_definitions += [definitions for _, definitions in parts if definitions]
     cells = list(extras[None])
-    for trusted, key in zip(release.cells, keys):
+    for trusted, key, (regions, definitions) in zip(release.cells, keys, parts):
         cell = copy.deepcopy(trusted)
-        cell.source = _source_that_runs(trusted, matched.get(key), shipped)
+        refused = internals_used(regions, own_definitions) if trusted.cell_type == "code" and regions else []
+        cell.source = _source_that_runs(trusted, regions, definitions, refused)
+        if refused:
+            cell.metadata["autograder"] = {"refused": refused}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
@@ -163,3 +202,9 @@ def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
     for index, cell in enumerate(cells):  # fresh ids: students' copies may duplicate the release's
         cell["id"] = f"cell-{index}"
     return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(release.metadata))
+
+
+def refused_internals(cell: nbformat.NotebookNode) -> list:
+    """What the perimeter found in a rebuilt solution cell (empty: its regions run)."""
+    found = cell.get("metadata", {}).get("autograder", {}).get("refused", [])
+    return list(found) if isinstance(found, list) else []

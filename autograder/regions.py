@@ -24,8 +24,9 @@ def _keys(lines: list, side: str) -> list:
     return [line.strip() or f"\0{side}{i}" for i, line in enumerate(lines)]
 
 
-def extract_regions(template: str, student: str) -> list:
-    """Sources of the student's regions, one per stub of ``template``, in order."""
+def region_spans(template: str, student: str) -> list:
+    """``(first, after_last)`` line indices in ``student`` of each region, one per stub of
+    ``template``, in order."""
     template_lines, student_lines = template.splitlines(), student.splitlines()
     blocks = _stub_blocks(template_lines)
     matcher = difflib.SequenceMatcher(None, _keys(template_lines, "t"), _keys(student_lines, "s"), autojunk=False)
@@ -34,13 +35,19 @@ def extract_regions(template: str, student: str) -> list:
         for k in range(size):
             matched[t_start + k] = s_start + k
     stub_lines = {i for start, end in blocks for i in range(start, end)}
-    regions = []
+    spans = []
     for start, end in blocks:
         before = max((matched[i] for i in range(start) if i in matched and i not in stub_lines), default=-1)
         after = min((matched[i] for i in range(end, len(template_lines)) if i in matched and i not in stub_lines),
                     default=len(student_lines))
-        regions.append("\n".join(student_lines[before + 1:after]))
-    return regions
+        spans.append((before + 1, max(before + 1, after)))
+    return spans
+
+
+def extract_regions(template: str, student: str) -> list:
+    """Sources of the student's regions, one per stub of ``template``, in order."""
+    student_lines = student.splitlines()
+    return ["\n".join(student_lines[start:end]) for start, end in region_spans(template, student)]
 
 
 def is_untouched_stub(region: str) -> bool:
@@ -49,18 +56,23 @@ def is_untouched_stub(region: str) -> bool:
     return code == [STUB[1]]
 
 
-def fill_template(template: str, regions: list) -> str:
+def fill_template(template: str, regions: list, refusal: str | None = None) -> str:
     """The template with each stub replaced by the student's region.
 
     This is the solution cell that runs: the code around the regions is the release's, so
     an edit outside a region (say, setting the weights after the training loop) is undone.
+    With ``refusal``, every region is replaced by a ``raise`` of that message instead: the
+    student's code is not run at all.
     """
     lines = template.splitlines()
     filled, position = [], 0
     for (start, end), region in zip(_stub_blocks(lines), regions):
         filled += lines[position:start]
         indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
-        filled += region.splitlines() if region.strip() else [indent + "pass"]
+        if refusal is not None:
+            filled.append(f"{indent}raise RuntimeError({refusal!r})")
+        else:
+            filled += region.splitlines() if region.strip() else [indent + "pass"]
         position = end
     return "\n".join(filled + lines[position:])
 

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 
 # Statuses that decide every check of a task at once (nothing could be observed).
-_WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died")
+_WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died", "tampered")
+TAMPERED = "tampered"  # the probe's machinery was changed: 0 points and a flag for the TA
 
 
 @dataclass
@@ -27,7 +28,7 @@ class CheckResult:
 class TaskResult:
     score: float
     max_score: float
-    status: str  # passed, partial, failed, error, not_attempted, timeout, kernel_died
+    status: str  # passed, partial, failed, error, not_attempted, timeout, kernel_died, tampered
     checks: list = field(default_factory=list)
     feedback: dict = field(default_factory=dict)  # the student's own data for feedback plots
 
@@ -46,6 +47,12 @@ class Report:
     sandbox: dict = field(default_factory=dict)  # isolation used ("bubblewrap"/"none", why) and limits
     submission_sha256: str = ""  # of the graded file: a batch re-run skips an unchanged submission
     graded_by: str = ""  # the batch worker that graded it (a Dask worker's name, or host:pid)
+    warnings: list = field(default_factory=list)  # about the grading itself, for the TA (no course secret)
+
+    @property
+    def tampered(self) -> list:
+        """Tasks whose probes found the grader's machinery changed: a TA should look at them."""
+        return [name for name, task in self.tasks.items() if task.status == TAMPERED]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +94,10 @@ class Report:
             lines.append(f"skipped {len(names)} check(s): {reason} ({', '.join(names)})")
         if self.stopped:
             lines.append(f"run stopped early: {self.stopped}")
+        if self.tampered:
+            lines.append(f"TAMPERING: the notebook changed the grader's machinery in {', '.join(self.tampered)} "
+                         "(0 points there); a TA should review it")
+        lines += [f"warning: {warning}" for warning in self.warnings]
         if self.sandbox.get("isolation") == "none":
             lines.append(f"sandbox off: {self.sandbox.get('reason')} (limits still applied)")
         return "\n".join(lines)

@@ -17,15 +17,18 @@ from typing import Callable, Optional
 import nbformat
 import numpy as np
 
-from . import wire
 from .assignment import Assignment
-from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeFailed
+from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeTampered
 from .needed_cells import CellPlan, exposed_reads, surely_binds
-from .notebook import grade_id, is_solution, is_test
+from .notebook import grade_id, is_solution, is_test, refused_internals
 from .regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
 
-# How a task's place ended, before any check looked at it.
+# How a task's place ended, before any check looked at it.  REFUSED: the perimeter kept the
+# student's code from running (see ``perimeter``).
 OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
+REFUSED = "refused"
+# TAMPERED: the probe's machinery was found changed while observing the task (see ``kernel_side.tampering``).
+TAMPERED = "tampered"
 
 
 # What a student needs to know to understand some errors of their cell in grading.
@@ -58,9 +61,10 @@ class Probe:
     """What an observer may do at a task's place.  Everything it returns is plain data."""
 
     def __init__(self, kernel: KernelSession, regions: list, rng: Optional[np.random.Generator],
-                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset()):
+                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset(), before: str | None = None):
         self._kernel = kernel
         self.regions = regions
+        self.before = before  # the task whose pre-cell state re-runs start from, when the region is the whole cell
         self.own_cells = own_cells  # sources of the student's own cells before this place
         self.rng = rng
         self.hidden = rng is not None
@@ -72,11 +76,16 @@ class Probe:
         return self._kernel.values(*names)
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
-                count_lines: bool = False):
+                count_lines: bool = False, rng: str | None = None, seed: int | None = None):
+        """Run grader-chosen code in a copy of the student's namespace.  Where the region is
+        the whole cell, that copy is the namespace the region's first run found (names it
+        bound itself are not there yet); ``rng="before"`` replays the random generators from
+        where the first run began, ``seed`` seeds them."""
         if self._unset:  # reading the source costs a parse: only when cells were skipped
             pieces = (source,) if isinstance(source, str) else source
             self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
-        return self._kernel.execute(source, inputs, outputs, label, count_lines)
+        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
+                                    seed=seed)
 
     def _require_set(self, names: set) -> None:
         if names & self._unset:
@@ -132,6 +141,7 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                 continue
             gid = places.get(index)
             try:
+                tampered = _keep_state_before(kernel, gid) if gid is not None and gid in observers else None
                 result = kernel.run_cell(index)
                 if result.error is None:
                     not_set -= surely_binds(nb.cells[index].source)
@@ -139,7 +149,7 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                     raise NeedsFullRun(f"cell {index} needs {missing}, set by skipped cells")
                 if gid is not None:
                     _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu,
-                             frozenset(not_set))
+                             frozenset(not_set), tampered)
             except (KernelTimeout, KernelDied) as stop:
                 run.stopped = f"cell {index}: {stop}"
                 status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
@@ -148,6 +158,15 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                         tasks[later].status, tasks[later].error = status, str(stop)
                 break
     return run
+
+
+def _keep_state_before(kernel: KernelSession, task: str) -> Optional[str]:
+    """Have the kernel keep its state before the task's cell; what was found tampered, if anything."""
+    try:
+        kernel.before_cell(task)
+    except ProbeTampered as exc:
+        return str(exc)
+    return None
 
 
 def _missing_name(error: tuple):
@@ -167,8 +186,15 @@ def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -
 
 def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSession,
              assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool,
-             unset: frozenset = frozenset()) -> None:
+             unset: frozenset = frozenset(), tampered: Optional[str] = None) -> None:
     task.cell_index = index
+    if tampered:
+        task.status, task.error = TAMPERED, tampered
+        return
+    refused = refused_internals(kernel.nb.cells[index])
+    if refused:
+        task.status, task.error = REFUSED, "; ".join(refused)
+        return
     regions = [strip_timing_magics(region) for region in
                extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)]
     if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
@@ -182,9 +208,15 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     if observer is None:
         return
     rng = np.random.default_rng([seed, *task.grade_id.encode()]) if hidden else None
+    template = assignment.tasks[task.grade_id].template
+    before = task.grade_id if is_untouched_stub(template) else None  # the region is the whole cell
     try:
         own_cells = [cell.source for cell in kernel.nb.cells[:index]
                      if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
-        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset))
-    except (ProbeFailed, wire.WireError) as exc:
-        task.status, task.error = ERROR, f"the grader could not read the kernel's state ({exc})"
+        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset, before))
+    except ProbeTampered as exc:
+        task.status, task.error, task.observations = TAMPERED, str(exc), {}
+    except (KernelTimeout, KernelDied, NeedsFullRun):
+        raise
+    except Exception as exc:  # whatever a reply made the grader's reading of it raise costs this task only
+        task.status, task.error = ERROR, f"the grader could not read the kernel's state ({type(exc).__name__}: {exc})"

@@ -50,10 +50,12 @@ def python_loops(tree: ast.AST) -> list:
     return sorted(found)
 
 
-def reachable_functions(tree: ast.Module, own_cells: list) -> list:
-    """Functions defined in the student's own cells that the region calls, directly or not.
+def reachable_definitions(tree: ast.Module, own_cells: list) -> list:
+    """Functions and classes defined in the student's own cells that the region uses, directly
+    or not.
 
-    A loop moved into a helper is still a loop; checks that forbid loops read these too.
+    A loop moved into a helper is still a loop, and a hook installed from a helper is still a
+    hook: the checks that read a region read these too.
     """
     defined = {}
     for source in own_cells:
@@ -62,7 +64,7 @@ def reachable_functions(tree: ast.Module, own_cells: list) -> list:
         except SyntaxError:
             continue
         defined.update({node.name: node for node in ast.walk(module)
-                        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
+                        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))})
     reached, pending = [], list(referenced_names(tree))
     while pending:
         name = pending.pop()
@@ -80,36 +82,80 @@ def referenced_names(tree: ast.AST) -> set:
 
 
 # Ways to run code that no reading of the source sees (exec, pickles, TorchScript or C++ from
-# strings, other processes) and ways into the interpreter's internals (frames, the active trace
-# function, closures, the garbage collector), where the grader's own step counter lives.
+# strings, other processes, threads and callbacks run later) and ways into the machinery the
+# grader's probes run through: the interpreter (frames, trace and profile hooks, the garbage
+# collector), torch's dispatcher and mode stacks, the kernel (IPython, its session and comms).
+# Student code that runs in grading may use none of them (see ``notebook.rebuild``).
 _OPAQUE_MODULES = {"sys", "gc", "inspect", "ctypes", "types", "importlib", "builtins", "traceback", "marshal",
                    "dis", "code", "codeop", "runpy", "pickle", "copyreg", "shelve", "dill", "os", "subprocess",
-                   "multiprocessing", "concurrent", "threading", "_thread", "signal", "pty", "string", "operator"}
+                   "multiprocessing", "concurrent", "threading", "_thread", "signal", "pty", "string", "operator",
+                   "asyncio", "weakref", "atexit", "faulthandler", "IPython", "ipykernel", "comm", "zmq",
+                   "jupyter_client", "tornado", "socket", "mmap", "pathlib", "shutil", "tempfile", "glob"}
+# Submodules of libraries a solution may import whose purpose is to rewire the library itself.
+_OPAQUE_SUBMODULES = {"torch.library", "torch.overrides", "torch.utils.cpp_extension", "torch.jit",
+                      "torch.autograd.graph"}
 _OPAQUE_BUILTINS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
-                    "delattr", "breakpoint"}
+                    "delattr", "breakpoint", "get_ipython"}
 _OPAQUE_ATTRIBUTES = {"f_back", "f_locals", "f_globals", "f_builtins", "f_trace", "f_code", "gi_frame", "cr_frame",
                       "ag_frame", "tb_frame", "tb_next", "cell_contents", "jit", "cpp_extension", "load_inline",
-                      "load_library", "load", "loads", "attrgetter", "methodcaller", "Formatter", "get_field"}
+                      "load_library", "load", "loads", "attrgetter", "methodcaller", "Formatter", "get_field",
+                      "library", "overrides", "TorchFunctionMode", "TorchDispatchMode", "get_ipython",
+                      "register_forward_hook", "register_module_forward_hook", "kernel", "comm_manager"}
+# Special methods a helper class may define: none of them is called behind the code's back
+# (``__del__``, ``__torch_function__``, ``__eq__``, ``__array__``... are).
+_ALLOWED_SPECIAL_METHODS = {"__init__", "__call__", "__repr__", "__str__", "__len__", "__getitem__"}
+_ATTRIBUTE_BUILTINS = {"getattr", "setattr", "delattr", "hasattr"}
 
 
 def _is_dunder(name: str) -> bool:
-    return name.startswith("__") and name.endswith("__")
+    return name.startswith("__") and name.endswith("__") and len(name) > 4
 
 
-def _opaque_imports(tree: ast.AST) -> dict:
-    """Names bound by imports of opaque modules or names, with the line of the import."""
-    bound = {}
+def _is_opaque_module(dotted: str) -> bool:
+    parts = dotted.split(".")
+    return (parts[0] in _OPAQUE_MODULES or any(part.startswith("_") for part in parts)
+            or any(dotted == module or dotted.startswith(module + ".") for module in _OPAQUE_SUBMODULES))
+
+
+def _opaque_imports(tree: ast.AST) -> list:
+    """``(bound name or None, line, what)`` of each import of an opaque module or name.  The
+    name is None where the import binds only a harmless package (``import torch.library``
+    binds ``torch``): its uses of the opaque part are found as attribute paths."""
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] in _OPAQUE_MODULES:
-                    bound[alias.asname or alias.name.split(".")[0]] = node.lineno
+                if _is_opaque_module(alias.name):
+                    bound = alias.asname or (alias.name if _is_opaque_module(alias.name.split(".")[0]) else None)
+                    found.append((bound and bound.split(".")[0], node.lineno, f"import {alias.name}"))
         elif isinstance(node, ast.ImportFrom):
-            module_is_opaque = (node.module or "").split(".")[0] in _OPAQUE_MODULES
+            module = node.module or ""
             for alias in node.names:
-                if module_is_opaque or alias.name in _OPAQUE_BUILTINS | _OPAQUE_ATTRIBUTES or _is_dunder(alias.name):
-                    bound[alias.asname or alias.name] = node.lineno
-    return bound
+                if (_is_opaque_module(module) or _is_opaque_module(f"{module}.{alias.name}")
+                        or alias.name in _OPAQUE_BUILTINS | _OPAQUE_ATTRIBUTES or _is_dunder(alias.name)):
+                    found.append((alias.asname or alias.name, node.lineno, f"import {alias.asname or alias.name}"))
+    return found
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``torch.autograd.graph`` for an attribute path made of names only."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _opaque_submodule_path(node: ast.Attribute) -> bool:
+    dotted = _dotted(node)
+    return bool(dotted) and any(dotted == module or dotted.startswith(module + ".") for module in _OPAQUE_SUBMODULES)
+
+
+def _imported_modules(tree: ast.AST) -> set:
+    """Names that the code binds to modules by ``import`` (``np`` for ``import numpy as np``)."""
+    return {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+            for alias in node.names}
 
 
 def opaque_aliases(own_cells: list) -> dict:
@@ -118,43 +164,74 @@ def opaque_aliases(own_cells: list) -> dict:
     aliases = {}
     for source in own_cells:
         try:
-            aliases.update(_opaque_imports(parse_region(source)))
+            aliases.update((name, line) for name, line, _ in _opaque_imports(parse_region(source)) if name)
         except SyntaxError:
             continue
     return aliases
 
 
+_LIBRARY_ROOTS = frozenset({"torch", "np", "numpy", "F", "nn", "tqdm", "plt", "matplotlib", "scipy"})
+
+
+def _private_library_attribute(node: ast.Attribute, modules: set) -> bool:
+    """``torch._C``, ``np.core._multiarray_umath``: a private part of a module."""
+    if not node.attr.startswith("_"):
+        return False
+    root = node.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in modules | _LIBRARY_ROOTS
+
+
+def _literal_attribute_calls(tree: ast.AST) -> dict:
+    """``getattr(obj, "name")`` calls with a literal name: the Name node of the builtin -> the name."""
+    literal = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ATTRIBUTE_BUILTINS
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)):
+            literal[id(node.func)] = node.args[1].value
+    return literal
+
+
+def _opaque_attribute(name: str) -> bool:
+    return name in _OPAQUE_MODULES | _OPAQUE_ATTRIBUTES or _is_dunder(name)
+
+
 def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset()) -> list:
-    """Where the code runs something no reading of it can check, or reaches into the interpreter.
+    """Where the code runs something no reading of it can check, or reaches into the interpreter,
+    the framework's dispatch machinery or the kernel.
 
     Loops can hide there (``exec("for ...")``, a pickle, a subprocess), and so can a rewrite
-    of the grader's step counter; a check that forbids loops cannot vouch for such code.
-    ``aliases`` (from ``opaque_aliases``) are names imported from such modules elsewhere.
+    of the grader's probes; the grader cannot vouch for such code.  ``aliases`` (from
+    ``opaque_aliases``) are names imported from such modules elsewhere.
     Returns ``"строка N: name"`` strings, in the order of the lines.
     """
-    found = [(line, f"import {name}") for name, line in _opaque_imports(tree).items()]
+    found = [(line, what) for _, line, what in _opaque_imports(tree)]
+    modules = _imported_modules(tree)
+    literal_calls = _literal_attribute_calls(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             name = node.id
-            opaque = name in _OPAQUE_MODULES | _OPAQUE_BUILTINS or name in aliases or _is_dunder(name)
+            if id(node) in literal_calls:
+                opaque, name = _opaque_attribute(literal_calls[id(node)]), f"{name}({literal_calls[id(node)]!r})"
+            else:
+                opaque = name in _OPAQUE_MODULES | _OPAQUE_BUILTINS or name in aliases or _is_dunder(name)
         elif isinstance(node, ast.Attribute):
             name = node.attr
-            opaque = name in _OPAQUE_MODULES | _OPAQUE_ATTRIBUTES or _is_dunder(name)
+            opaque = (_opaque_attribute(name) or _private_library_attribute(node, modules)
+                      or _opaque_submodule_path(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = node.value  # a special name given as text: type("T", (), {"__del__": f}), setattr(...)
+            opaque = _is_dunder(name)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            name = f"def {node.name}"
+            opaque = _is_dunder(node.name) and node.name not in _ALLOWED_SPECIAL_METHODS
         else:
             continue
         if opaque:
-            found.append((node.lineno, name))
+            found.append((getattr(node, "lineno", 0), name))
     return [f"строка {line}: {name}" for line, name in sorted(set(found))]
-
-
-def called_names(tree: ast.AST) -> set:
-    """Names of every function or method called (``torch.randn(...)`` gives ``randn``)."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
-    return names - {""}
 
 
 def float_literals(tree: ast.Module) -> list:

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from autograder.definitions import LEFT_OUT
-from autograder.notebook import SubmissionError, grade_id, read_submission, rebuild
+from autograder.notebook import SubmissionError, grade_id, read_submission, rebuild, refused_internals
 from corpus import REPO
 
 TINY = REPO / "tests/courses/tiny"
@@ -106,3 +106,49 @@ def test_the_seminars_ungraded_cells_run_in_the_release_version_plus_the_student
     assert len(rebuilt.cells) == len(release.cells)
     assert rebuilt.cells[demo].source.startswith(release.cells[demo].source)
     assert "my own experiment" not in rebuilt.cells[demo].source and "def helper(t)" in rebuilt.cells[demo].source
+
+
+def _with_solutions(**sources):
+    student = nbformat.from_dict(json.loads(json.dumps(SOURCE)))
+    for cell in student.cells:
+        if grade_id(cell) in sources:
+            cell.source = sources[grade_id(cell)]
+    return student
+
+
+def _solution_cell(nb, gid):
+    return next(c for c in nb.cells if grade_id(c) == gid)
+
+
+@pytest.mark.parametrize("region", [
+    "import sys\nsys.settrace(None)\nsquares = values ** 2",
+    "get_ipython().kernel.session.send = print\nsquares = values ** 2",
+    "squares = values ** 2\ntorch._C._set_grad_enabled(True)",
+    "from torch.overrides import TorchFunctionMode\nsquares = values ** 2",
+    "squares = helper(values)",  # the helper, defined in an own cell, reaches into gc
+])
+def test_regions_that_touch_the_graders_machinery_do_not_run(region):
+    student = _with_solutions(squares=region)
+    student.cells.insert(1, nbformat.v4.new_code_cell("import gc\n\ndef helper(v):\n    gc.collect()\n    return v ** 2"))
+    rebuilt = rebuild(student, RELEASE)
+    cell = _solution_cell(rebuilt, "squares")
+    assert refused_internals(cell) and "values ** 2" not in cell.source and cell.source.startswith("raise RuntimeError")
+    assert not refused_internals(_solution_cell(rebuilt, "scaled"))  # the other task runs as written
+
+
+def test_ordinary_regions_run_as_written():
+    rebuilt = rebuild(_with_solutions(squares="print(values)\nsquares = np.square(values)"), RELEASE)
+    cell = _solution_cell(rebuilt, "squares")
+    assert not refused_internals(cell) and cell.source == "print(values)\nsquares = np.square(values)"
+
+
+def test_definitions_beside_a_templates_region_are_kept():
+    """A helper written in the solution cell above the template's function runs before it;
+    scratch work beside the region does not."""
+    own = ("import math\n\ndef double(v):\n    return v * 2\n\nprint('scratch')\n\n"
+           "def scaled(xs, factor):\n    result = double(xs) * factor / 2\n    return result\n")
+    rebuilt = rebuild(_with_solutions(scaled=own), RELEASE)
+    source = _solution_cell(rebuilt, "scaled").source
+    assert source.index("def double(v)") < source.index("def scaled(xs, factor)")
+    assert "import math" in source and "scratch" not in source
+    assert source.count("def scaled") == 1 and "result = double(xs) * factor / 2" in source

@@ -41,7 +41,7 @@ def _forward(probe, x, device="cpu"):
 
 def _backward(probe, x, grad_output, device="cpu"):
     return probe.execute(BACKWARD, {"x_": wire.encode_input(x, device, requires_grad=True),
-                                    "go_": wire.encode_input(grad_output, device)}, outputs=("g_",))
+                                    "go_": wire.encode_input(grad_output, device)}, outputs=("y_", "g_"))
 
 
 def _tensor_of(execution, name):
@@ -82,8 +82,11 @@ def observe(probe):
     extreme = np.concatenate([[-100, 100, -50, 50, 0], rng.uniform(-100, 100, 5), rng.normal(0, 3, 10)])
     seen["forward"] = {dtype: (extreme.astype(dtype), _forward(probe, extreme.astype(dtype)))
                        for dtype in ("float32", "float64")}
-    x, grad_output = rng.normal(0, 3, 12), rng.normal(0, 2, 12)
-    seen["backward"] = (x, grad_output, _backward(probe, x, grad_output))
+    # a vector, a matrix and a 3-d batch: an elementwise function must not care about the shape
+    seen["backward"] = []
+    for shape in ((12,), (3, 4), (2, 3, 4)):
+        x, grad_output = rng.normal(0, 3, shape), rng.normal(0, 2, shape)
+        seen["backward"].append((x, grad_output, _backward(probe, x, grad_output)))
     # Two forwards, then the backward of the FIRST: only state kept in ctx gives its gradient.
     x1, x2, go = rng.normal(0, 2, 6), rng.normal(0, 2, 6), rng.normal(0, 1, 6)
     seen["two_calls"] = (x1, go, probe.execute(
@@ -133,9 +136,13 @@ def _assert_sigmoid_gradient(run, name, x, grad_output, where, what):
 
 @check(TASK, points=1, hidden=True)
 def test_backward_hidden(task):
-    """backward равен grad_output·σ(x)(1 − σ(x)) для случайного grad_output."""
-    x, grad_output, run = task.observations["backward"]
-    _assert_sigmoid_gradient(run, "g_", x, grad_output, "backward", "градиент при случайном grad_output")
+    """forward и backward верны для векторов, матриц и 3-мерных тензоров при случайном grad_output."""
+    for x, grad_output, run in task.observations["backward"]:
+        shape = "x формы " + "×".join(map(str, x.shape))
+        y = require_tensor(require_success(run, f"MySigmoid на {shape}")["y_"], "MySigmoid.apply(x)")
+        assert_close(y.values, sigmoid(x), f"MySigmoid.apply(x) для {shape}", rtol=1e-4, atol=1e-6, reveal=False)
+        _assert_sigmoid_gradient(run, "g_", x, grad_output, f"backward для {shape}",
+                                 f"градиент при случайном grad_output для {shape}")
 
 
 @check(TASK, points=0.5, hidden=True)

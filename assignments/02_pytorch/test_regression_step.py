@@ -1,4 +1,5 @@
 """regression_step: one per-sample SGD step's loss and backward; then the whole training."""
+import secrets
 import textwrap
 
 import numpy as np
@@ -28,14 +29,22 @@ def seminar_data():
 
 
 def _one_step(probe, example, device):
-    """Run the student's region once on a single sample chosen by the grader."""
+    """Run the student's region once on a single sample chosen by the grader.
+
+    Hooks on a, b, c record each gradient that autograd's engine accumulates into them (what
+    ``loss.backward()`` does); ``accumulated_`` lists them, so a gradient written into ``.grad``
+    by hand shows up as missing.  The hooks' list has a name the student's code cannot know.
+    """
     xs = np.array([example["x"] - 1, example["x"], example["x"] + 1], dtype=np.float64)
     ys = np.array([0.0, example["y"], 0.0], dtype=np.float64)
     inputs = {"xs_device": wire.encode_input(xs, device), "ys_device": wire.encode_input(ys, device), "i": 1}
     for name in ("a", "b", "c"):
         inputs[name] = wire.encode_input(np.array([example[name]], np.float32), device, requires_grad=True)
-    source = MODEL + textwrap.dedent(probe.regions[0])
-    return example, probe.execute(source, inputs, outputs=("loss", "a", "b", "c"))
+    seen = "accumulated_" + secrets.token_hex(8)
+    hooks = f"{seen} = []\n" + "".join(
+        f"{name}.register_post_accumulate_grad_hook(lambda _, seen={seen}: seen.append({name!r}))\n" for name in "abc")
+    source = (hooks, MODEL + textwrap.dedent(probe.regions[0]), f"accumulated_ = list({seen})")
+    return example, probe.execute(source, inputs, outputs=("loss", "a", "b", "c", "accumulated_"))
 
 
 def _feedback_data(seen, curves) -> dict:
@@ -84,8 +93,11 @@ def _check_step(example, run, reveal, where):
     expected_loss, expected_grads = _expected(example)
     assert loss.values.size == 1, f"{where}: `loss` должен быть одним числом, а имеет форму {tuple(loss.shape)}."
     assert_close(loss.values.reshape(()), expected_loss, f"{where}: `loss`", rtol=1e-4, atol=1e-5, reveal=reveal)
+    accumulated = values["accumulated_"] if isinstance(values.get("accumulated_"), list) else []
     for name, grad in expected_grads.items():
         weight = require_tensor(values[name], name)
+        assert accumulated.count(name) <= 1, \
+            f"{where}: градиент `{name}` накоплен {accumulated.count(name)} раз — `backward()` вызван больше одного раза."
         assert np.allclose(weight.values, [example[name]]), \
             f"{where}: `{name}` изменился внутри вашего кода; шаг обновления делает шаблон после него."
         assert weight.grad is not None and weight.grad.values is not None, \
@@ -93,6 +105,9 @@ def _check_step(example, run, reveal, where):
         assert abs(grad) < 1e-6 or not np.allclose(weight.grad.values, 2 * grad, rtol=1e-4, atol=1e-5), \
             f"{where}: градиент `{name}` удвоен — `backward()` вызван больше одного раза."
         assert_close(weight.grad.values, [grad], f"{where}: градиент `{name}`", rtol=1e-4, atol=1e-5, reveal=reveal)
+        assert accumulated.count(name) == 1, \
+            (f"{where}: градиент `{name}` записан не механизмом autograd — вычислите его вызовом "
+             "`loss.backward()`, а не вручную.")
 
 
 @check(TASK, points=1)

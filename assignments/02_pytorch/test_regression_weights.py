@@ -1,35 +1,27 @@
-"""regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves."""
+"""regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves.
+
+Whether they are random is judged by what the region does, not how it is written: re-run
+from the generators' state before its cell, it must give the very values of the notebook's
+run (a region that notices the re-run cannot draw only then); re-run under other seeds, it
+must draw from a global generator and give values distributed as N(0, 1).
+"""
+import numpy as np
 from scipy import stats
 
 from autograder.checks import check, observer, require_device, require_success, require_tensor
-from autograder.source_analysis import called_names, parse_region
 
 TASK = "regression_weights"
 NAMES = ("a", "b", "c")
 DRAWS = 24
-RANDOM_CALLS = {"randn", "randn_like", "normal", "normal_", "trunc_normal_"}
-# Re-runs the region once per seed, each in its own copy of the namespace, in one round trip.
-DRAW_SOURCE = """
-draws_ = []
-for seed_ in seeds_:
-    __import__("torch").manual_seed(seed_)
-    namespace_ = dict(globals())
-    exec(get_ipython().transform_cell(region_), namespace_)
-    draws_.append(tuple(namespace_.get(name_) for name_ in ("a", "b", "c")))
-"""
 
 
 @observer(TASK)
 def observe(probe):
     seen = probe.values("device", *NAMES)
-    try:
-        seen["draws_normal"] = bool(RANDOM_CALLS & called_names(parse_region(probe.regions[0])))
-    except SyntaxError:
-        seen["draws_normal"] = False
     if probe.hidden:
+        seen["replay"] = probe.execute(probe.regions[0], outputs=NAMES, rng="before")
         seeds = [int(seed) for seed in probe.rng.integers(0, 2**31, size=DRAWS)]
-        seen["draws"] = probe.execute(DRAW_SOURCE, {"seeds_": seeds, "region_": probe.regions[0]},
-                                      outputs=("draws_",))
+        seen["draws"] = [probe.execute(probe.regions[0], outputs=NAMES, seed=seed) for seed in seeds]
     return seen
 
 
@@ -52,15 +44,25 @@ def test_trainable_leaves(task):
         _weight(task.observations[name], name, device)
 
 
+def _drawn(run, device, what):
+    values = require_success(run, what)
+    return [float(_weight(values[name], name, device).values[0]) for name in NAMES]
+
+
 @check(TASK, points=1, hidden=True)
 def test_drawn_from_standard_normal(task):
     """a, b, c случайны и распределены как N(0, 1)."""
     device = require_device(task.observations["device"])
-    samples = []
-    for draw in require_success(task.observations["draws"], "при повторном запуске")["draws_"]:
-        samples += [float(_weight(value, name, device).values[0]) for name, value in zip(NAMES, draw)]
-    assert task.observations["draws_normal"], \
-        "a, b, c должны быть получены из нормального распределения (torch.randn), а не заданы числами."
+    first = [float(_weight(task.observations[name], name, device).values[0]) for name in NAMES]
+    replay = task.observations["replay"]
+    replayed = _drawn(replay, device, "при повторном запуске")
+    assert replay.replayed is False or np.array_equal(first, replayed), \
+        ("повторный запуск ячейки с тем же состоянием генератора дал другие a, b, c: значения должны "
+         "получаться из генератора случайных чисел (torch.randn), одинаково при каждом запуске.")
+    draws = task.observations["draws"]
+    samples = [value for run in draws for value in _drawn(run, device, "при повторном запуске")]
+    assert all(run.rng_used for run in draws), \
+        "a, b, c должны быть получены из генератора случайных чисел (torch.randn), а не заданы числами."
     if len(set(samples)) == len(NAMES):
         # The region fixes its own seed (torch.manual_seed): every re-run draws the same three
         # numbers, which is fine; then only check that they are three different draws.

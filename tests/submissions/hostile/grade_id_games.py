@@ -9,7 +9,7 @@
 # full marks); my_sigmoid: the solution moved to the top of the notebook, its test cell renamed and
 # given 1000 points (full marks, no more); fake points on answer and test cells; locked cells
 # retyped and deleted.
-# expect: cosine_matrix=1 imagenet_normalization=0 regression_data=0 regression_step=3
+# expect: cosine_matrix=0 imagenet_normalization=0 regression_data=0 regression_step=3
 
 # %% cosine_matrix
 cos_mat = torch.zeros(3, 3)

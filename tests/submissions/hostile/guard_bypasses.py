@@ -1,8 +1,8 @@
 # Protections that stop one level too early (each would GAIN points if it worked):
 # cosine_matrix -- a row loop in a helper defined through exec (no reading of the student's code
 # finds it) that turns off line events for its own frame (sys._getframe().f_trace_lines = False), so
-# the line counter behind test_no_python_loops sees the same count for 4 and 68 rows (deserves 4:
-# the loop costs the no-loops point);
+# the line counter behind test_no_python_loops sees the same count for 4 and 68 rows (exec and sys:
+# the region is not run at all, 0);
 # regression_step -- a region that never learns (loss * 0), breaks out of both loops, sets a, b, c to
 # the least-squares fit and forges a falling loss_list at column 0, then re-opens two empty loops so
 # that the release's template lines after the region still parse (they never run): the template is
@@ -11,10 +11,10 @@
 # my_sigmoid -- backward returns zeros; torch.autograd.grad is left alone but the autograd engine
 # under it is replaced by one that answers the sigmoid's true derivative for MySigmoid outputs:
 # torch.autograd.graph, where _engine_run_backward finds the engine through its module global
-# `Variable`, gets a stand-in class, put there by forward itself each time it runs (deserves the
-# forward's 1.5).
-# expect: cosine_matrix=4 regression_step=0 my_sigmoid=1.5
-# fails: cosine_matrix.test_no_python_loops regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_training_converges regression_step.test_loss_decreases my_sigmoid.test_backward_example my_sigmoid.test_backward_hidden my_sigmoid.test_state_kept_in_ctx my_sigmoid.test_gradcheck_float64 my_sigmoid.test_hessian
+# `Variable`, gets a stand-in class, put there by forward itself each time it runs (a private part of
+# torch and torch.autograd.graph: the region is not run at all, 0).
+# expect: cosine_matrix=0 regression_step=0 my_sigmoid=0
+# fails: cosine_matrix.test_no_python_loops regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_training_converges regression_step.test_loss_decreases my_sigmoid.test_backward_example my_sigmoid.test_backward_hidden my_sigmoid.test_state_kept_in_ctx my_sigmoid.test_gradcheck_float64 my_sigmoid.test_hessian cosine_matrix.test_other_shapes cosine_matrix.test_shape cosine_matrix.test_values my_sigmoid.test_forward_example my_sigmoid.test_forward_hidden_and_extreme
 
 # %% cosine_matrix
 import sys

@@ -1,9 +1,9 @@
 # A loop the step counter cannot see at all (would GAIN the no-loops point if it worked):
 # cosine_matrix -- the region hands X and Y to a child Python process that computes the rows in a
 # loop and sends the matrix back; the grader counts only the kernel's own steps, which stay the same
-# for 4 and 68 rows.  Running code elsewhere is refused the point (deserves 4).
-# expect: cosine_matrix=4
-# fails: cosine_matrix.test_no_python_loops
+# for 4 and 68 rows.  A region that starts processes is not run at all (the perimeter: 0).
+# expect: cosine_matrix=0
+# fails: cosine_matrix.test_no_python_loops cosine_matrix.test_other_shapes cosine_matrix.test_shape cosine_matrix.test_values
 
 # %% cosine_matrix
 import io

@@ -1,13 +1,13 @@
 # Objects that lie about what they are, then a late kill. cos_mat: a torch.Tensor subclass whose
-# __torch_function__ answers every operation with the true cosines (only exact tensor types are
-# read: 1 for no loops); output: a plain object computed from the constants, with shape, dtype,
+# __torch_function__ answers every operation with the true cosines (a special method that runs
+# behind the code's back: the region is not run, 0); output: a plain object computed from the constants, with shape, dtype,
 # __len__, __eq__ (always True), __array__ (the right answer), __class__ and attribute access faked,
 # builtins.type replaced by a type that calls it a torch.Tensor, and a metaclass whose __eq__/__hash__
 # pass the class off as numpy.float64 once, so that a lookup in a set of numpy scalar types takes it
-# for one (not a tensor, not an array: 0); xs_device/ys_device: dicts masquerading as tensors (0; the
-# training still works from them, so regression_step keeps its marks). MySigmoid.forward then kills
+# for one (not a tensor, not an array: 0); xs_device/ys_device: dicts masquerading as tensors through
+# special methods (not run, 0; the training then has no data and loses its 2 points). MySigmoid.forward then kills
 # the kernel (os._exit) the first time it runs: my_sigmoid scores 0; earlier tasks keep their points.
-# expect: cosine_matrix=1 imagenet_normalization=0 regression_data=0 my_sigmoid=0
+# expect: cosine_matrix=0 imagenet_normalization=0 regression_data=0 my_sigmoid=0 regression_step=3
 
 # %% extra after cosine_matrix_inputs
 import builtins

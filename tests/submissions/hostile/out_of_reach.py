@@ -6,10 +6,10 @@
 # grader's temporary folders, submitted/ and autograded/ next to any course root, the gradebook's
 # folder), else an identity with a zero backward (0); regression_data is right only if a forged
 # report.json could be written where the grader or nbgrader keeps reports and results (the course
-# root, feedback/, /autograder/results/; removed again at once), else numpy arrays (0; the training
-# still runs on them).
+# root, feedback/, /autograder/results/; removed again at once), else numpy arrays; a region reaching
+# for os and the file system is not run at all (0; the training then has no data and loses 2 points).
 # Every theft runs from a region (the student's own cells contribute only the helpers' definitions).
-# expect: cosine_matrix=0 regression_data=0 my_sigmoid=0
+# expect: cosine_matrix=0 regression_data=0 my_sigmoid=0 regression_step=3
 
 # %% extra after cosine_matrix_inputs
 import glob

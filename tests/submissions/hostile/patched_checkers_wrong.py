@@ -8,8 +8,8 @@
 # (right shape, wrong values: 2), ImageNet normalized by multiplying with std (right shape: 1),
 # MySigmoid computing tanh with its own consistent derivative (only gradcheck passes: 0.5); the
 # regression tasks, untouched, keep full marks.
-# expect: cosine_matrix=2 imagenet_normalization=1 my_sigmoid=0.5
-# fails: cosine_matrix.test_values cosine_matrix.test_other_shapes imagenet_normalization.test_values imagenet_normalization.test_computed_from_constants my_sigmoid.test_forward_example my_sigmoid.test_backward_example my_sigmoid.test_forward_hidden_and_extreme my_sigmoid.test_backward_hidden my_sigmoid.test_state_kept_in_ctx my_sigmoid.test_hessian
+# expect: cosine_matrix=1 imagenet_normalization=1 my_sigmoid=0.5
+# fails: cosine_matrix.test_values cosine_matrix.test_other_shapes imagenet_normalization.test_values imagenet_normalization.test_computed_from_constants my_sigmoid.test_forward_example my_sigmoid.test_backward_example my_sigmoid.test_forward_hidden_and_extreme my_sigmoid.test_backward_hidden my_sigmoid.test_state_kept_in_ctx my_sigmoid.test_hessian cosine_matrix.test_no_python_loops
 
 # %% extra after cosine_matrix_inputs
 import builtins

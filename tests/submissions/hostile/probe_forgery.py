@@ -6,16 +6,17 @@
 # none of them is installed and each region gets what it deserves:
 # regression_data -- the reply is forged on its way out: a pre_run_cell hook printing its own framed
 # reply first, and the kernel session's send() rewriting the comm reply from the inputs of the
-# request being answered (data that ignores xs/ys deserves 1.5);
+# request being answered; the region itself reads the notebook's data through `__main__`, and is not
+# run at all (the perimeter: 0, and the training that needs its tensors fails);
 # regression_weights -- the probe's own functions are rewired: its _run (found in sys.modules, or
 # through the globals of the comm handler's default arguments) swaps the region's truncated normal on
 # [0, 1] for torch.randn when the grader re-draws the weights (deserves 1: not N(0, 1));
 # regression_step -- the request is rewritten on its way in (an input transformer for probe cells;
 # the grader's comm's handle_msg for comm messages): the region's `2 *` taken out of the loss and
 # loss_list halved as the grader reads it (a doubled loss deserves 1: training converges, the rest
-# fails).
-# expect: regression_data=1.5 regression_weights=1 regression_step=1
-# fails: regression_data.test_other_data regression_weights.test_drawn_from_standard_normal regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_loss_decreases
+# fails; here the training has no data: 0).
+# expect: regression_data=0 regression_weights=1 regression_step=0
+# fails: regression_data.test_other_data regression_weights.test_drawn_from_standard_normal regression_step.test_step_on_example regression_step.test_step_on_hidden_values regression_step.test_loss_decreases regression_data.test_same_values regression_data.test_tensors_on_device regression_step.test_training_converges
 
 # %% extra after regression_device
 import ast

@@ -3,10 +3,10 @@
 # it), and at its end the region rewrites the count of the grader's step counter, which it finds
 # as the active trace function (sys.gettrace()), so that 4 and 68 rows seem to take the same steps.
 # The steps are counted inside the student's process, where such a region can reach the counter;
-# the grader therefore refuses the point to code that runs strings or reaches into the interpreter
-# (deserves 4: the loop costs the no-loops point).
-# expect: cosine_matrix=4
-# fails: cosine_matrix.test_no_python_loops
+# a region that runs strings or reaches into the interpreter is therefore not run at all (the
+# perimeter: 0).
+# expect: cosine_matrix=0
+# fails: cosine_matrix.test_no_python_loops cosine_matrix.test_other_shapes cosine_matrix.test_shape cosine_matrix.test_values
 
 # %% cosine_matrix
 import sys

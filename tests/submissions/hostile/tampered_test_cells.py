@@ -1,8 +1,8 @@
 # Test and locked cells edited, deleted, moved, retyped and given fake points, with wrong
 # solutions behind them: everything is restored from the release, so the wrong tasks score
 # what they deserve (0) and the untouched ones keep full marks.
-# expect: cosine_matrix=1 imagenet_normalization=0
-# fails: cosine_matrix.test_shape cosine_matrix.test_values cosine_matrix.test_other_shapes imagenet_normalization.test_shape imagenet_normalization.test_values imagenet_normalization.test_computed_from_constants
+# expect: cosine_matrix=0 imagenet_normalization=0
+# fails: cosine_matrix.test_shape cosine_matrix.test_values cosine_matrix.test_other_shapes imagenet_normalization.test_shape imagenet_normalization.test_values imagenet_normalization.test_computed_from_constants cosine_matrix.test_no_python_loops
 
 # %% cosine_matrix
 cos_mat = torch.zeros(3, 3)

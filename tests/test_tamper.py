@@ -1,0 +1,72 @@
+"""The tamper check: what a notebook changes in the probes' machinery is caught at the probe.
+
+The perimeter (``perimeter``) keeps such code out of grading; these tests run it in a kernel
+directly, as code that slipped past the perimeter would, and ask a probe afterwards.
+"""
+import time
+
+import nbformat
+import pytest
+
+from autograder.kernel import KernelSession, ProbeTampered
+
+pytestmark = pytest.mark.slow
+
+MODE = ("class Mode({base}):\n"
+        "    def {method}(self, func, types, args=(), kwargs=None):\n"
+        "        return func(*args, **(kwargs or {{}}))\n"
+        "Mode().__enter__()\n")
+
+ATTACKS = {
+    "sys trace hook": "import sys\nsys.settrace(lambda *args: None)",
+    "sys profile hook": "import sys\nsys.setprofile(lambda *args: None)",
+    "threading trace hook": "import threading\nthreading.settrace(lambda *args: None)",
+    "torch function mode": "from torch.overrides import TorchFunctionMode\n"
+                           + MODE.format(base="TorchFunctionMode", method="__torch_function__"),
+    "torch dispatch mode": "from torch.utils._python_dispatch import TorchDispatchMode\n"
+                           + MODE.format(base="TorchDispatchMode", method="__torch_dispatch__"),
+    "dispatcher override": "import torch\nlib = torch.library.Library('aten', 'IMPL')\n"
+                           "lib.impl('detach', lambda x: x * 0, 'CPU')",
+    "session send wrapped": "session = get_ipython().kernel.session\ngenuine = session.send\n"
+                            "session.send = lambda *args, **kwargs: genuine(*args, **kwargs)",
+    "socket class patched": "import zmq\ngenuine = zmq.Socket.send_multipart\n"
+                            "zmq.Socket.send_multipart = lambda *args, **kwargs: genuine(*args, **kwargs)",
+    "input transformer": "get_ipython().input_transformers_post.append(lambda lines: lines)",
+    "builtin replaced": "import builtins\nbuiltins.abs = lambda value: 0",
+    "thread running student code": "import threading, time\n"
+                                   "threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)],"
+                                   " daemon=True).start()",
+    # json is not watched: a rewrite there is caught by the reply's signature instead
+    "reply rewritten in json": "import json\ngenuine = json.dumps\n"
+                               "json.dumps = lambda obj, *args, **kwargs: genuine(obj, *args, **kwargs)"
+                               ".replace('\\\\\"answer_\\\\\": 1', '\\\\\"answer_\\\\\": 2')",
+}
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    session = KernelSession(tmp_path, "python3", cell_timeout=60, preload_modules=("torch",))
+    session.attach(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]), time.monotonic() + 300)
+    with session:
+        yield session
+
+
+def _run(kernel, source):
+    kernel.nb.cells[0].source = source
+    assert kernel.run_cell(0).error is None
+
+
+@pytest.mark.parametrize("attack", ATTACKS.values(), ids=ATTACKS.keys())
+def test_a_changed_machinery_marks_the_probe_tampered(kernel, attack):
+    _run(kernel, attack)
+    with pytest.raises(ProbeTampered):
+        kernel.execute("answer_ = 1", outputs=("answer_",))
+
+
+def test_an_ordinary_notebook_is_not_tampering(kernel):
+    _run(kernel, "import torch, tqdm, numpy as np\nimport matplotlib.pyplot as plt\n"
+                 "for _ in tqdm.trange(3):\n    x = torch.randn(3, requires_grad=True)\n"
+                 "    (x ** 2).sum().backward()\nplt.plot(np.arange(3))\nprint(x)\ntorch.manual_seed(0)\n"
+                 "torch.backends.cudnn.deterministic = True\nanswer_ = 1")
+    assert kernel.execute("answer_ = 1", outputs=("answer_",)).values == {"answer_": 1}
+    assert kernel.values("answer_") == {"answer_": 1}
