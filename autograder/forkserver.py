@@ -138,19 +138,19 @@ class ForkServer:
 
     def launch(self, cmd: list, request: dict) -> ForkedKernel:
         """Fork a kernel running ``cmd`` (``python -m ipykernel_launcher ...``); ``request``
-        holds its folder, working directory, rlimits and cgroup."""
+        holds its folder, working directory, rlimits, scratch size and cgroups."""
         if os.path.realpath(cmd[0]) != os.path.realpath(sys.executable) or cmd[1:3] != ["-m", "ipykernel_launcher"]:
             raise RuntimeError(f"the fork server runs only this Python's ipykernel, not {' '.join(cmd[:3])}")
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.settimeout(self._startup_timeout)  # a server that hangs fails this start, not the grading forever
         try:
             conn.connect(str(self._socket))
-            send_message(conn, {"argv": cmd[3:], **{k: v for k, v in request.items() if k != "cgroup"}})
+            send_message(conn, {"argv": cmd[3:], **{k: v for k, v in request.items() if k != "cgroups"}})
             answer = read_message(conn)
             if "pid" not in answer:
                 raise RuntimeError(answer.get("error", "no kernel"))
-            if request.get("cgroup"):  # the kernel, and all it starts, in the kernel's cgroup
-                Path(request["cgroup"], "cgroup.procs").write_text(str(answer["pid"]))
+            for group in request.get("cgroups", []):  # the kernel, and all it starts, in the kernel's cgroups
+                Path(group, "cgroup.procs").write_text(str(answer["pid"]))
             send_message(conn, {"go": True})
             conn.settimeout(None)
         except BaseException:

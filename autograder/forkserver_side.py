@@ -11,8 +11,10 @@ bubblewrap starts one by one:
   below, and gains none by running a program);
 - a pid namespace with its own ``/proc``, whose first process (``_namespace_init``) reaps
   orphans: when the kernel ends, everything it started is killed with the namespace;
-- a mount namespace with a fresh ``/tmp`` and ``/dev/shm`` and, of the folder where the
-  grader keeps every kernel's files, only this kernel's own folder;
+- a mount namespace with a fresh, size-capped ``/tmp`` that also serves as ``/dev/shm``,
+  of the folder where the grader keeps every kernel's files only this kernel's own folder,
+  and everything else read-only (the sandbox's root and ``/dev`` are the server's, shared
+  by all its forks: what one kernel could write there, the next would read);
 - network, IPC and UTS namespaces of its own.
 
 The system is read-only and the network absent already: that is the server's own sandbox
@@ -37,6 +39,12 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 0x400, 0x800, 0x200000
+# statvfs flags of a mount -> the mount flags a remount must repeat (a user namespace may not
+# drop those it inherited locked)
+_KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+               (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
+SHARED_MEMORY_DIR = "/tmp/.shm"
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -75,8 +83,15 @@ def _enter_namespaces() -> None:
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
 
 
-def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list) -> None:
-    """Fresh /proc, /tmp and /dev/shm; of ``kernels_root`` only ``folder`` stays visible.
+def _remount_readonly(path: str) -> None:
+    flags = os.statvfs(path).f_flag
+    kept = sum(mount_flag for statvfs_flag, mount_flag in _KEPT_FLAGS if flags & statvfs_flag)
+    _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
+
+
+def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list, scratch_mb: int) -> None:
+    """Fresh /proc; a fresh /tmp of ``scratch_mb`` that holds /dev/shm; of ``kernels_root``
+    only ``folder`` stays visible; the rest read-only.
 
     The system paths that lie under /tmp (a virtual environment in a checkout there) are
     kept read-only through the new /tmp: folders are held open, covered, and bound back.
@@ -85,16 +100,21 @@ def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list) ->
     kept.append((folder, os.open(folder, os.O_PATH | os.O_DIRECTORY), False))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    if not (kernels_root + "/").startswith("/tmp/"):
-        _mount("tmpfs", kernels_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m" if scratch_mb else "mode=1777")
+    os.mkdir(SHARED_MEMORY_DIR, 0o1777)
+    os.chmod(SHARED_MEMORY_DIR, 0o1777)  # mkdir's mode is masked by the umask
+    _mount(SHARED_MEMORY_DIR, "/dev/shm", None, MS_BIND)
+    covered = [] if (kernels_root + "/").startswith("/tmp/") else [kernels_root]
+    for path in covered:
+        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     for path, handle, readonly in sorted(kept, key=lambda item: len(item[0])):
         os.makedirs(path, exist_ok=True)
         _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
         if readonly:
             _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(handle)
+    for path in ["/", "/dev", *covered]:  # shared by every fork, or not the kernel's to fill
+        _remount_readonly(path)
 
 
 def _drop_capabilities() -> None:
@@ -130,7 +150,7 @@ def _namespace_init(request: dict, go: int, config: dict) -> None:
     """Pid 1 of the kernel's namespace: set up its files, start the kernel on "go", reap
     orphans, and end with the kernel (the namespace, and all in it, ends with us)."""
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
-    _own_filesystem(request["folder"], config["kernels_root"], config["readonly_under_tmp"])
+    _own_filesystem(request["folder"], config["kernels_root"], config["readonly_under_tmp"], request["scratch_mb"])
     if os.read(go, 1) != b"g":
         return
     os.close(go)
@@ -227,7 +247,7 @@ def _self_test(config: dict) -> str:
             init = os.fork()
             if init == 0:
                 try:
-                    _own_filesystem(scratch, config["kernels_root"], config["readonly_under_tmp"])
+                    _own_filesystem(scratch, config["kernels_root"], config["readonly_under_tmp"], 16)
                     os._exit(0)
                 except BaseException as exc:
                     os.write(write_end, str(exc).encode()[:500])

@@ -13,7 +13,7 @@ is the second layer for whatever this reading misses.
 from __future__ import annotations
 
 from .regions import strip_timing_magics
-from .source_analysis import opaque_aliases, opaque_code, parse_region, reachable_definitions
+from .source_analysis import opaque_aliases, opaque_code, parse_region, private_attributes_set, reachable_definitions
 
 REFUSAL = ("при проверке этот код не запускался: он обращается к внутренностям интерпретатора, torch "
            "или ядра Jupyter, либо выполняет код, который нельзя прочитать")
@@ -25,13 +25,14 @@ def internals_used(regions: list, own_definitions: list) -> list:
     as the code they time; any other magic is the kernel's machinery.  Code that does not parse
     is left to fail in the kernel, where the student sees the error."""
     aliases = opaque_aliases(own_definitions)
-    found = []
+    read = []
     for region in regions:
         try:
             tree = parse_region(strip_timing_magics(region))
         except SyntaxError:
             continue
-        found += opaque_code(tree, aliases)
-        for helper in reachable_definitions(tree, own_definitions):
-            found += [f"{helper.name}, {where}" for where in opaque_code(helper, aliases)]
+        read.append(("", tree))
+        read += [(f"{helper.name}, ", helper) for helper in reachable_definitions(tree, own_definitions)]
+    own_private = private_attributes_set([tree for _, tree in read])
+    found = [f"{where}{what}" for where, tree in read for what in opaque_code(tree, aliases, own_private)]
     return list(dict.fromkeys(found))

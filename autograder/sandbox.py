@@ -9,8 +9,11 @@ The kernel is started as ``[cgroup join] prlimit ... bwrap ... python -m ipykern
   path) is simply not mounted.  The grader talks to it over unix sockets (jupyter's ``ipc``
   transport) in a folder mounted for that purpose, so no network is needed.  When the kernel
   goes, the pid namespace goes with it: every process the submission started is killed.
-- ``prlimit`` caps the address space (memory), the size of files it writes, open files.
-- A cgroup, where this machine lets us create one, caps the number of processes.
+- Cgroups, where this machine lets us create them, cap its memory (swap and the tmpfs it
+  writes counted) and its number of processes; ``prlimit`` caps the size of files it writes,
+  open files, and, where CUDA does not need the room, the address space.
+- Its ``/tmp`` and ``/dev/shm`` are size-capped tmpfs of its own (``disk_mb``: for a forked
+  kernel one tmpfs holds both; bubblewrap gives each its own).
 
 Where bubblewrap cannot run, grading still works with the limits alone and the report says
 that isolation was off, and why.
@@ -38,7 +41,8 @@ from traitlets.config import Configurable
 
 from .forkserver import ForkServer, fork_server
 
-_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+_CGROUP_V2 = Path("/sys/fs/cgroup")
+_CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
 _PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -48,9 +52,15 @@ class Sandbox(Configurable):
     enabled = Bool(True, help="Run the kernel inside bubblewrap when bwrap is installed and usable.").tag(config=True)
     network = Bool(False, help="Let the kernel reach the network (off: its own empty network namespace).").tag(config=True)
     memory_mb = Integer(
-        4096, help="Address-space cap of the kernel in MiB (RLIMIT_AS); 0 for none. Not applied when the "
-                   "grader sees a GPU: CUDA reserves tens of GiB of virtual address space, so an address-space "
-                   "cap would stop CUDA from starting. GPU memory itself is not capped.").tag(config=True)
+        4096, help="Memory cap of the kernel in MiB, swap and its tmpfs (/tmp, /dev/shm) counted; 0 for none. "
+                   "A memory cgroup where one can be created (cgroup v2 memory.max, v1 memory.limit_in_bytes), "
+                   "and an address-space cap (RLIMIT_AS, so that one huge allocation is a MemoryError of its "
+                   "task rather than the end of the kernel), which is not applied when the grader sees a GPU: "
+                   "CUDA reserves tens of GiB of virtual address space. GPU memory itself is not "
+                   "capped.").tag(config=True)
+    disk_mb = Integer(
+        512, help="Size of the kernel's scratch space in MiB: /tmp and /dev/shm share one tmpfs of this "
+                  "size (its pages count against memory_mb where a memory cgroup applies).").tag(config=True)
     max_processes = Integer(
         64, help="Most processes and threads the kernel may run at once (cgroup pids.max; skipped where no "
                  "cgroup can be created). torch starts one thread per core.").tag(config=True)
@@ -72,7 +82,7 @@ class KernelJail:
     isolation: str  # "bubblewrap" or "none"
     reason: str = ""  # why isolation is off, when it is
     limits: dict = field(default_factory=dict)
-    cgroup: Path | None = None
+    cgroups: list = field(default_factory=list)  # the kernel's cgroups (one per hierarchy on cgroup v1)
     server: ForkServer | None = None  # the fork server that starts the kernel, if one does
     request: dict = field(default_factory=dict)  # what the server needs: folder, rlimits, cgroup
     started: str = "booted"  # "forked" from a warm server, or "booted" (and why not forked)
@@ -82,27 +92,30 @@ class KernelJail:
                 "kernel_start": self.started}
 
     def release(self) -> None:
-        """Kill whatever is left in the cgroup (a process that left the kernel's process
-        group, when bubblewrap is off) and remove the cgroup."""
-        if self.cgroup is None:
-            return
-        for _ in range(50):
-            try:
-                pids = [int(pid) for pid in (self.cgroup / "cgroup.procs").read_text().split()]
-            except OSError:
-                return
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
+        """Kill whatever is left in the cgroups (a process that left the kernel's process
+        group, when bubblewrap is off) and remove them."""
+        for group in self.cgroups:
+            _empty_and_remove(group)
+
+
+def _empty_and_remove(group: Path) -> None:
+    for _ in range(50):
         try:
-            self.cgroup.rmdir()
+            pids = [int(pid) for pid in (group / "cgroup.procs").read_text().split()]
         except OSError:
-            pass  # a process is still being reaped; the group is empty and harmless
+            return
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+    try:
+        group.rmdir()
+    except OSError:
+        pass  # a process is still being reaped; the group is empty and harmless
 
 
 @lru_cache(maxsize=1)
@@ -126,10 +139,11 @@ def _readonly_system_paths() -> list:
     return sorted({p for p in paths if os.path.exists(p)}, key=len)
 
 
-def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True) -> list:
+def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True, scratch_mb: int = 0) -> list:
     """bwrap's options for a sandbox whose only writable folders are ``writable`` (the first
-    is its working directory).  ``own_proc=False`` is the fork server's sandbox: it keeps
-    the machine's pid namespace and ``/proc`` (its forks mount their own; see ``forkserver``)."""
+    is its working directory), ``/tmp`` and ``/dev/shm`` (``scratch_mb`` each).
+    ``own_proc=False`` is the fork server's sandbox: it keeps the machine's pid namespace and
+    ``/proc`` (its forks mount their own, and their own ``/tmp``; see ``forkserver``)."""
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "sandbox", "--cap-drop", "ALL"]
     if own_proc:
@@ -138,14 +152,19 @@ def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True) -> li
         args += ["--cap-add", "CAP_SETFCAP"]  # root may map uid 0 into its forks' namespaces only with it
     if not network:
         args.append("--unshare-net")
-    args += ["--tmpfs", "/tmp"]  # first: the binds below may lie under /tmp (a venv, the workdir)
+    # /tmp first: the binds below may lie under /tmp (a venv, the workdir)
+    args += (["--size", str(scratch_mb * 2**20)] if scratch_mb else []) + ["--tmpfs", "/tmp"]
     for path in _readonly_system_paths():
         args += ["--ro-bind", path, path]
     args += ["--dev", "/dev"] + (["--proc", "/proc"] if own_proc else ["--bind", "/proc", "/proc"])
+    if own_proc:  # bwrap binds only from outside the sandbox: /dev/shm gets a capped tmpfs of its own
+        args += (["--size", str(scratch_mb * 2**20)] if scratch_mb else []) + ["--perms", "1777", "--tmpfs", "/dev/shm"]
     for device in sorted(glob.glob("/dev/nvidia*")):  # CUDA needs the GPU's device files
         args += ["--dev-bind", device, device]
     for path in writable:
         args += ["--bind", str(path), str(path)]
+    if own_proc:  # nothing else writable: not the sandbox's root, not its /dev
+        args += ["--remount-ro", "/", "--remount-ro", "/dev"]
     args += ["--chdir", str(writable[0]), "--clearenv",
              "--setenv", "HOME", str(writable[0]), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
              "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
@@ -156,20 +175,62 @@ def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True) -> li
     return args + ["--"]
 
 
-def _create_cgroup(max_processes: int) -> Path | None:
-    """A pids cgroup capping the kernel's processes, or None where we may not create one."""
-    for root in _CGROUP_ROOTS:
-        group = root / f"autograder-{uuid.uuid4().hex[:12]}"
-        try:
-            group.mkdir()
-        except OSError:
-            continue
-        try:
-            (group / "pids.max").write_text(str(max_processes))
-            return group
-        except OSError:
-            group.rmdir()
-    return None
+def _new_group(root: Path) -> Path | None:
+    group = root / f"autograder-{uuid.uuid4().hex[:12]}"
+    try:
+        group.mkdir()
+        return group
+    except OSError:
+        return None
+
+
+def _set(group: Path, name: str, value: str) -> bool:
+    try:
+        (group / name).write_text(value)
+        return True
+    except OSError:
+        return False
+
+
+def create_cgroups(max_processes: int, memory_mb: int) -> tuple:
+    """The kernel's cgroups and what they cap: ``([group, ...], {"max_processes": "...",
+    "memory": "..."})``, each limit saying how it is applied; empty where we may not create one.
+    cgroup v2 has one group for both; v1 one per hierarchy."""
+    groups, applied = [], {}
+    if (_CGROUP_V2 / "cgroup.controllers").exists():
+        group = _new_group(_CGROUP_V2)
+        if group is not None:
+            groups.append(group)
+            if max_processes and _set(group, "pids.max", str(max_processes)):
+                applied["max_processes"] = "cgroup v2 pids.max"
+            if memory_mb and _set(group, "memory.max", str(memory_mb * 2**20)):
+                swap = _set(group, "memory.swap.max", "0")
+                applied["memory"] = "cgroup v2 memory.max" + (", no swap" if swap else "")
+    else:
+        for controller, root in _CGROUP_V1.items():
+            wanted = max_processes if controller == "pids" else memory_mb
+            group = _new_group(root) if wanted else None
+            if group is None:
+                continue
+            if controller == "pids" and _set(group, "pids.max", str(max_processes)):
+                applied["max_processes"] = "cgroup v1 pids.max"
+            elif controller == "memory" and _set(group, "memory.limit_in_bytes", str(memory_mb * 2**20)):
+                swap = _set(group, "memory.memsw.limit_in_bytes", str(memory_mb * 2**20))
+                applied["memory"] = "cgroup v1 memory.limit_in_bytes" + (", swap counted" if swap else "")
+            else:
+                _empty_and_remove(group)
+                continue
+            groups.append(group)
+    return groups, applied
+
+
+def _join_cgroups_prefix(groups: list) -> list:
+    """A shell that moves itself into every group, then becomes the kernel: nothing runs outside the caps."""
+    if not groups:
+        return []
+    script = " && ".join(f'echo $$ > "${index}/cgroup.procs"' for index in range(len(groups)))
+    shift = f" && shift {len(groups) - 1}" if len(groups) > 1 else ""
+    return ["sh", "-c", f'{script}{shift} && exec "$@"', *map(str, groups)]
 
 
 def nvidia_device_present() -> bool:
@@ -194,34 +255,42 @@ def kernel_fork_server(settings: Sandbox, preload: tuple, startup_timeout: float
 def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: ForkServer | None = None,
                  fork_problem: str = "") -> KernelJail:
     """How one kernel is wrapped: forked by ``server`` (its folder must lie in ``server.root``),
-    or started behind a command prefix; its limits, and the cgroup it joins."""
+    or started behind a command prefix; its limits (each saying how it is applied), and the
+    cgroups it joins."""
     gpu = nvidia_device_present()
     limits = {"max_file_mb": settings.max_file_mb, "max_open_files": settings.max_open_files,
               "max_cell_output_kb": settings.max_cell_output_kb,
               "max_notebook_output_kb": settings.max_notebook_output_kb}
     rlimits = {"RLIMIT_FSIZE": settings.max_file_mb * 2**20, "RLIMIT_NOFILE": settings.max_open_files}
-    if settings.memory_mb and not gpu:
+    groups, applied = create_cgroups(settings.max_processes, settings.memory_mb)
+    if "max_processes" in applied:
+        limits["max_processes"], limits["max_processes_by"] = settings.max_processes, applied["max_processes"]
+    # The cgroup bounds all the kernel's memory, tmpfs included, GPU machine or not; the
+    # address-space cap, where CUDA allows it, turns one huge allocation into the student's
+    # MemoryError (that task only) before the cgroup would have to kill the whole kernel.
+    address_space = settings.memory_mb and not gpu
+    if address_space:
         rlimits["RLIMIT_AS"] = settings.memory_mb * 2**20
+    if settings.memory_mb and ("memory" in applied or address_space):
         limits["memory_mb"] = settings.memory_mb
+        limits["memory_by"] = ", ".join(
+            ([applied["memory"] + ", tmpfs counted"] if "memory" in applied else [])
+            + (["RLIMIT_AS (address space)"] if address_space else []))
     elif settings.memory_mb:
-        limits["memory_mb"] = "not capped: NVIDIA GPU present (an address-space cap would stop CUDA)"
-    cgroup = _create_cgroup(settings.max_processes) if settings.max_processes else None
-    if cgroup is not None:
-        limits["max_processes"] = settings.max_processes
+        limits["memory_mb"] = "not capped: NVIDIA GPU present and no memory cgroup (an address-space cap would stop CUDA)"
     if server is not None:
+        limits["disk_mb"], limits["disk_by"] = settings.disk_mb, "tmpfs /tmp with /dev/shm in it"
         request = {"folder": str(workdir.parent), "workdir": str(workdir), "rlimits": rlimits,
-                   "cgroup": str(cgroup) if cgroup else ""}
-        return KernelJail([], "bubblewrap", "", limits, cgroup, server, request, "forked")
+                   "cgroups": [str(group) for group in groups], "scratch_mb": settings.disk_mb}
+        return KernelJail([], "bubblewrap", "", limits, groups, server, request, "forked")
     prefix = ["prlimit", f"--fsize={rlimits['RLIMIT_FSIZE']}", f"--nofile={rlimits['RLIMIT_NOFILE']}"]
     if "RLIMIT_AS" in rlimits:
         prefix.append(f"--as={rlimits['RLIMIT_AS']}")
-    prefix.append("--")
-    if cgroup is not None:
-        # The shell joins the cgroup, then becomes the kernel: nothing runs outside the cap.
-        prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(cgroup)] + prefix
+    prefix = _join_cgroups_prefix(groups) + prefix + ["--"]
     problem = "" if settings.enabled else "disabled in the configuration (Sandbox.enabled = False)"
     problem = problem or bubblewrap_problem()
     if problem:
-        return KernelJail(prefix, "none", problem, limits, cgroup)
-    return KernelJail(prefix + _bubblewrap_args([workdir, socket_dir], settings.network), "bubblewrap", "", limits,
-                      cgroup, started=f"booted ({fork_problem})" if fork_problem else "booted")
+        return KernelJail(prefix, "none", problem, limits, groups)
+    limits["disk_mb"], limits["disk_by"] = settings.disk_mb, "tmpfs /tmp and tmpfs /dev/shm, each this size"
+    return KernelJail(prefix + _bubblewrap_args([workdir, socket_dir], settings.network, scratch_mb=settings.disk_mb),
+                      "bubblewrap", "", limits, groups, started=f"booted ({fork_problem})" if fork_problem else "booted")

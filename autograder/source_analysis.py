@@ -152,12 +152,6 @@ def _opaque_submodule_path(node: ast.Attribute) -> bool:
     return bool(dotted) and any(dotted == module or dotted.startswith(module + ".") for module in _OPAQUE_SUBMODULES)
 
 
-def _imported_modules(tree: ast.AST) -> set:
-    """Names that the code binds to modules by ``import`` (``np`` for ``import numpy as np``)."""
-    return {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-            for alias in node.names}
-
-
 def opaque_aliases(own_cells: list) -> dict:
     """Names the student's own cells bind to opaque modules or names (``from builtins import
     exec as run``), for ``opaque_code``."""
@@ -170,17 +164,15 @@ def opaque_aliases(own_cells: list) -> dict:
     return aliases
 
 
-_LIBRARY_ROOTS = frozenset({"torch", "np", "numpy", "F", "nn", "tqdm", "plt", "matplotlib", "scipy"})
+def private_attributes_set(trees: list) -> set:
+    """Private attribute names the code itself assigns (``ctx._saved = x``): its own, not a library's."""
+    return {node.attr for tree in trees for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and node.attr.startswith("_")}
 
 
-def _private_library_attribute(node: ast.Attribute, modules: set) -> bool:
-    """``torch._C``, ``np.core._multiarray_umath``: a private part of a module."""
-    if not node.attr.startswith("_"):
-        return False
-    root = node.value
-    while isinstance(root, ast.Attribute):
-        root = root.value
-    return isinstance(root, ast.Name) and root.id in modules | _LIBRARY_ROOTS
+def _foreign_private(name: str, own_private: Container[str]) -> bool:
+    """``torch._C``, ``holder._msg_callback``: a private part of something the student did not write."""
+    return name.startswith("_") and not _is_dunder(name) and name not in own_private
 
 
 def _literal_attribute_calls(tree: ast.AST) -> dict:
@@ -198,7 +190,7 @@ def _opaque_attribute(name: str) -> bool:
     return name in _OPAQUE_MODULES | _OPAQUE_ATTRIBUTES or _is_dunder(name)
 
 
-def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset()) -> list:
+def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset(), own_private: Container[str] = frozenset()) -> list:
     """Where the code runs something no reading of it can check, or reaches into the interpreter,
     the framework's dispatch machinery or the kernel.
 
@@ -208,18 +200,19 @@ def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset()) -> list:
     Returns ``"строка N: name"`` strings, in the order of the lines.
     """
     found = [(line, what) for _, line, what in _opaque_imports(tree)]
-    modules = _imported_modules(tree)
     literal_calls = _literal_attribute_calls(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             name = node.id
             if id(node) in literal_calls:
-                opaque, name = _opaque_attribute(literal_calls[id(node)]), f"{name}({literal_calls[id(node)]!r})"
+                attribute = literal_calls[id(node)]
+                opaque = _opaque_attribute(attribute) or _foreign_private(attribute, own_private)
+                name = f"{name}({attribute!r})"
             else:
                 opaque = name in _OPAQUE_MODULES | _OPAQUE_BUILTINS or name in aliases or _is_dunder(name)
         elif isinstance(node, ast.Attribute):
             name = node.attr
-            opaque = (_opaque_attribute(name) or _private_library_attribute(node, modules)
+            opaque = (_opaque_attribute(name) or _foreign_private(name, own_private)
                       or _opaque_submodule_path(node))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             name = node.value  # a special name given as text: type("T", (), {"__del__": f}), setattr(...)

@@ -10,6 +10,9 @@ Format of ``tests/submissions/<kind>/<case>.py``::
     # %% cosine_matrix                 <- replaces the whole cell with this grade_id
     cos_mat = ...
 
+    # %% region my_sigmoid:2           <- replaces only the 2nd solution region of that cell (default
+    grad = ...                            the 1st), written unindented: the template stays as it is
+
     # %% extra after regression_device <- a cell of the student's own, after that cell
     # %% delete cosine_matrix_test        <- the cell is gone from the submission
     # %% markdown cosine_matrix_test      <- the cell becomes markdown (with the lines below, if any)
@@ -25,6 +28,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +37,8 @@ import nbformat
 HERE = Path(__file__).parent
 CORPUS = HERE / "submissions"
 REPO = HERE.parent
-_HEADER = re.compile(r"^# %% (?:(extra after|delete|markdown|move|meta) )?(\S+)(?: after (\S+))?\s*$")
+_HEADER = re.compile(r"^# %% (?:(extra after|delete|markdown|move|meta|region) )?(\S+)(?: after (\S+))?\s*$")
+_BEGIN, _END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
 @dataclass
@@ -80,13 +85,27 @@ def _index(nb, gid: str, case: Case) -> int:
     raise ValueError(f"{case.path}: no cell with grade_id {gid}")
 
 
+def _replace_region(source: str, number: int, text: str) -> str:
+    """The instructor cell with its ``number``-th solution region (1-based) replaced by ``text``."""
+    lines = source.splitlines()
+    begins = [i for i, line in enumerate(lines) if line.strip() == _BEGIN]
+    start = begins[number - 1]
+    end = next(i for i in range(start, len(lines)) if lines[i].strip() == _END)
+    indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
+    return "\n".join(lines[:start + 1] + textwrap.indent(text, indent).splitlines() + lines[end:])
+
+
 def build_notebook(case: Case, base: Path = REPO / "source/02_pytorch/02_pytorch.ipynb") -> nbformat.NotebookNode:
     """The instructor notebook with the case's changes applied, in order."""
     nb = nbformat.read(base, as_version=4)
     for action, gid, text in case.cells:
+        gid, _, number = gid.partition(":")
         index = _index(nb, gid, case)
         if action == "extra after":
             nb.cells.insert(index + 1, nbformat.v4.new_code_cell(text))
+        elif action == "region":
+            nb.cells[index] = copy.deepcopy(nb.cells[index])
+            nb.cells[index].source = _replace_region(nb.cells[index].source, int(number or 1), text)
         elif action == "replace":
             nb.cells[index] = copy.deepcopy(nb.cells[index])
             nb.cells[index].source = text

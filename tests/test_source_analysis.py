@@ -70,6 +70,8 @@ def test_reachable_definitions_follow_calls_into_the_students_cells():
     "class Later:\n    def __del__(self):\n        patch()",
     "T = type('T', (torch.Tensor,), {'__torch_function__': f})",
     "import importlib\nimportlib.import_module('sys')",
+    "utils = torch.utils\nmode = utils._python_dispatch",
+    "engine = getattr(torch.autograd.variable.Variable, '_execution_engine')",
 ])
 def test_opaque_code_is_found(source):
     from autograder.source_analysis import opaque_code
@@ -83,7 +85,7 @@ def test_opaque_code_is_found(source):
     "%%time\ncos_mat = (X / X.norm(dim=1, keepdim=True)) @ (Y / Y.norm(dim=1, keepdim=True)).T",
     "fn = getattr(torch, 'stack')\ncos_mat = fn([X @ Y.T])[0]",
     "class Norm:\n    def __init__(self, eps):\n        self.eps = eps\n    def __call__(self, A):\n        return A",
-    "ctx._val = val\nctx.save_for_backward(val)",
+    "ctx._val = val\nctx.save_for_backward(val)\nval = ctx._val",
     "print(cos_mat)\ncos_mat = torch.nn.functional.cosine_similarity(X[:, None], Y[None], dim=-1)",
 ])
 def test_ordinary_solutions_are_not_opaque(source):

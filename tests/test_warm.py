@@ -28,6 +28,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.usefixtures("beneath_the_perimeter")  # ISOLATED_ONLY looks with os and globals()
 def test_the_next_submission_gets_a_kernel_booted_during_this_one_and_nothing_else(tmp_path):
     warm = WarmKernels()
     try:
