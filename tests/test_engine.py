@@ -171,3 +171,22 @@ def test_code_nested_too_deep_for_the_parser_costs_only_its_task(tmp_path):
     report = grade(submission(tmp_path, squares=f"squares = values ** 2\n{deep}",
                               extra_after={"given": f"def helper():\n    {deep}"}))
     assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}
+
+
+def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path, monkeypatch):
+    """Whatever reading the kernel's reply raises (here a RecursionError, as a self-referential
+    reply once did) is the observed task's error, not the end of the grading."""
+    from autograder import kernel
+
+    genuine, calls = kernel.wire.decode, []
+
+    def decode(spec):
+        calls.append(spec)
+        if len(calls) == 1:  # the first value read: squares, at the first task's place
+            raise RecursionError("maximum recursion depth exceeded")
+        return genuine(spec)
+
+    monkeypatch.setattr(kernel.wire, "decode", decode)
+    report = grade(submission(tmp_path, squares="squares = values ** 2"))
+    assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}
+    assert "RecursionError" in report.tasks["squares"].checks[0].message
