@@ -201,26 +201,24 @@ def _builtins_changed():
     return changed + [name for name in current if name not in _genuine_builtins and name not in _trapped_builtins]
 
 
-def _student_threads():
-    """Other threads that are running the student's code right now."""
+def _student_thread_running():
+    """Whether another thread is running the student's code right now."""
     me = _get_ident()
-    found = []
     for ident, frame in _current_frames().items():
         while frame is not None and ident != me:
             if _own_code(frame.f_code):
-                found.append(ident)
-                break
+                return True
             frame = frame.f_back
-    return found
+    return False
 
 
 def tampering():
     """What of the probes' machinery differs from before any student code ran (empty: nothing)."""
-    now = _machinery()
-    found = [what for what, value in now.items() if value != _genuine_machinery[what]]
-    if _builtins_changed():
-        found.append("builtins (" + ", ".join(_builtins_changed()[:5]) + ")")
-    if _student_threads():
+    found = [what for what, value in _machinery().items() if value != _genuine_machinery[what]]
+    changed = _builtins_changed()
+    if changed:
+        found.append("builtins (" + ", ".join(changed[:5]) + ")")
+    if _student_thread_running():
         found.append("поток, выполняющий код студента")
     return found
 
@@ -502,7 +500,7 @@ def open_channel(target_name, key):
     student code, each signed with ``key`` (which only the grader and this closure hold): a
     reply rewritten on its way out no longer matches its signature.
     """
-    send = _session.send
+    send, answer = _session.send, _answer  # held here: rebinding this module's names changes nothing
 
     def on_open(comm, open_msg):
         topic = ("comm-" + comm.comm_id).encode("ascii")
@@ -510,7 +508,7 @@ def open_channel(target_name, key):
 
         def on_msg(msg):
             data = msg["content"]["data"]
-            reply = _answer(data["request"])
+            reply = answer(data["request"])
             signature = _hmac_digest(key, (data["marker"] + reply).encode("utf-8"), "sha256").hex()
             send(_iopub, "comm_msg", {"comm_id": comm_id, "data": {"marker": data["marker"], "reply": reply,
                                                                   "signature": signature}},
