@@ -28,6 +28,7 @@ import pytest
 from . import wire
 
 OBSERVER_ATTR = "__autograder_observes__"
+COUNTS_FIRST_RUN_ATTR = "__autograder_counts_first_run__"
 
 
 def check(task: str, points: float, hidden: bool = False, cuda: bool = False):
@@ -35,10 +36,13 @@ def check(task: str, points: float, hidden: bool = False, cuda: bool = False):
     return pytest.mark.check(task=task, points=points, hidden=hidden, cuda=cuda)
 
 
-def observer(task: str):
-    """Mark a module-level function as the observer of ``task``."""
+def observer(task: str, count_first_run: bool = False):
+    """Mark a module-level function as the observer of ``task``.  ``count_first_run``: count
+    the steps of the student's code in the notebook's own run of the task's cell too
+    (``probe.first_run_steps()``), not only in the grader's re-runs."""
     def mark(function):
         setattr(function, OBSERVER_ATTR, task)
+        setattr(function, COUNTS_FIRST_RUN_ATTR, count_first_run)
         return function
     return mark
 

@@ -242,10 +242,18 @@ class KernelSession:
                 return CellResult(error=(output.get("ename", ""), output.get("evalue", "")))
         return CellResult()
 
-    def before_cell(self, task: str) -> None:
+    def before_cell(self, task: str, count_steps: bool = False) -> None:
         """Keep, in the kernel, the namespace and random generators as they are now, before the
-        cell of ``task`` runs: re-runs of its region may start from them (``execute``)."""
-        self._probe({"op": "before_cell", "task": task})
+        cell of ``task`` runs: re-runs of its region may start from them (``execute``).  With
+        ``count_steps``, the steps the student's code takes in the cell's own run are counted
+        (``first_run_steps``)."""
+        self._probe({"op": "before_cell", "task": task, "count_steps": count_steps})
+
+    def first_run_steps(self, task: str) -> Optional[int]:
+        """Steps of the student's code in the cell's own run (see ``before_cell``); None when
+        not counted, or when the count was tampered with."""
+        steps = self._probe({"op": "first_run_steps", "task": task}).get("steps")
+        return steps if type(steps) is int else None
 
     def values(self, *names: str) -> dict:
         """Current values of user names, decoded; an undefined name gives ``wire.Missing``."""

@@ -18,6 +18,7 @@ import nbformat
 import numpy as np
 
 from .assignment import Assignment
+from .checks import COUNTS_FIRST_RUN_ATTR
 from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeTampered
 from .needed_cells import CellPlan, exposed_reads, surely_binds
 from .notebook import grade_id, is_solution, is_test, refused_internals
@@ -61,8 +62,10 @@ class Probe:
     """What an observer may do at a task's place.  Everything it returns is plain data."""
 
     def __init__(self, kernel: KernelSession, regions: list, rng: Optional[np.random.Generator],
-                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset(), before: str | None = None):
+                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset(), before: str | None = None,
+                 task: str = ""):
         self._kernel = kernel
+        self.task = task
         self.regions = regions
         self.before = before  # the task whose pre-cell state re-runs start from, when the region is the whole cell
         self.own_cells = own_cells  # sources of the student's own cells before this place
@@ -74,6 +77,11 @@ class Probe:
     def values(self, *names: str) -> dict:
         self._require_set(set(names))
         return self._kernel.values(*names)
+
+    def first_run_steps(self) -> Optional[int]:
+        """Steps the student's code took in the notebook's own run of the cell, for an observer
+        made with ``count_first_run`` (None: not counted, or the count was tampered with)."""
+        return self._kernel.first_run_steps(self.task)
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
                 count_lines: bool = False, rng: str | None = None, seed: int | None = None):
@@ -141,7 +149,7 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                 continue
             gid = places.get(index)
             try:
-                tampered = _keep_state_before(kernel, gid) if gid is not None and gid in observers else None
+                tampered = _keep_state_before(kernel, gid, observers[gid]) if gid in observers else None
                 result = kernel.run_cell(index)
                 if result.error is None:
                     not_set -= surely_binds(nb.cells[index].source)
@@ -160,10 +168,11 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
     return run
 
 
-def _keep_state_before(kernel: KernelSession, task: str) -> Optional[str]:
-    """Have the kernel keep its state before the task's cell; what was found tampered, if anything."""
+def _keep_state_before(kernel: KernelSession, task: str, observer: Observer) -> Optional[str]:
+    """Have the kernel keep its state before the task's cell (and count the cell's steps, when
+    the observer asks); what was found tampered, if anything."""
     try:
-        kernel.before_cell(task)
+        kernel.before_cell(task, count_steps=getattr(observer, COUNTS_FIRST_RUN_ATTR, False))
     except ProbeTampered as exc:
         return str(exc)
     return None
@@ -213,7 +222,7 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     try:
         own_cells = [cell.source for cell in kernel.nb.cells[:index]
                      if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
-        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset, before))
+        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset, before, task.grade_id))
     except ProbeTampered as exc:
         task.status, task.error, task.observations = TAMPERED, str(exc), {}
     except (KernelTimeout, KernelDied, NeedsFullRun):

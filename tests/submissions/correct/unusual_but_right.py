@@ -1,6 +1,7 @@
 # Right answers written in ways the grader once misjudged; each earns full marks:
-# cosine_matrix -- prints the matrix it computes (torch's tensor formatting is library code, not a
-# loop of the student's);
+# cosine_matrix -- times a step with %timeit (which repeats it in the notebook's own run) and
+# prints the matrix it computes (torch's tensor formatting is library code, not a loop of the
+# student's);
 # regression_weights -- draws through torch.normal and torch.distributions.Normal(0, 1).sample
 # (the drawn values are judged, not the names of the functions);
 # my_sigmoid -- a helper function written in the solution cell above the class (outside the
@@ -8,6 +9,7 @@
 # expect:
 
 # %% region cosine_matrix
+%timeit -n 20 -r 2 X / X.norm(dim=1, keepdim=True)
 X_unit = X / X.norm(dim=1, keepdim=True)
 Y_unit = Y / Y.norm(dim=1, keepdim=True)
 cos_mat = X_unit @ Y_unit.T

@@ -2,9 +2,10 @@
 # cosine_matrix -- a helper counts its calls in a default list; on the first call (the notebook's run)
 # the region maps a function over the rows of X, on every later call (the grader's hidden inputs and
 # step counting) it computes the matrix at once.  No loop statement is written (map is a call), and
-# the step counter watches only the re-runs.  Deserves 4: the loop should cost the no-loops point.
+# the grader's re-runs see no loop.  The notebook's own run of the cell is counted too (4 rows take
+# as many steps as its 11): the loop costs the no-loops point, 4.
 # expect: cosine_matrix=4
-# known-weakness: the step counter counts only the grader's re-runs of a region, not the notebook's own run, so a region that behaves differently on its first call hides a loop there
+# fails: cosine_matrix.test_no_python_loops
 
 # %% extra after cosine_matrix_inputs
 def first_call(calls=[]):
