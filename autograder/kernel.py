@@ -71,6 +71,22 @@ class Execution:
     replayed: Optional[bool] = None  # with rng="before": whether the generators could be put back
 
 
+def _execution(reply: Any, outputs: tuple) -> Execution:
+    """The grader's reading of one run's reply: the values of ``outputs``, or the error."""
+    if not isinstance(reply, dict):
+        raise ProbeFailed("malformed probe reply")
+    if "error" in reply:
+        error = reply["error"] if isinstance(reply["error"], dict) else {}
+        return Execution(values={}, error=(str(error.get("ename")), str(error.get("evalue"))))
+    values = reply.get("values")
+    if not isinstance(values, dict):
+        raise ProbeFailed("malformed probe reply")
+    lines, replayed = reply.get("lines"), reply.get("replayed")
+    return Execution(values={name: wire.decode(values.get(name)) for name in outputs},
+                     lines=lines if type(lines) is int else None, rng_used=reply.get("rng_used") is True,
+                     replayed=replayed if type(replayed) is bool else None)
+
+
 class JailedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel behind the sandbox's command prefix."""
 
@@ -276,20 +292,22 @@ class KernelSession:
         objects from them.  The notebook's own namespace is left as it was, and while the
         code runs, monkeypatched libraries are as they were before the student's code.
         """
-        reply = self._probe({"op": "exec", "source": source if isinstance(source, str) else list(source),
-                             "inputs": inputs or {},
-                             "outputs": list(outputs), "label": label, "count_lines": count_lines,
-                             "before": before, "rng": rng, "seed": seed})
-        if "error" in reply:
-            error = reply["error"]
-            return Execution(values={}, error=(str(error.get("ename")), str(error.get("evalue"))))
-        values = reply.get("values")
-        if not isinstance(values, dict):
+        reply = self._probe(self._exec_request(source, inputs, outputs, label, count_lines, before, rng, seed))
+        return _execution(reply, outputs)
+
+    def execute_seeded(self, source: str | tuple, seeds: list, outputs: tuple = (), before: str | None = None) -> list:
+        """``execute`` once per seed (the random generators seeded with it), in one round trip."""
+        request = {**self._exec_request(source, {}, outputs, "grader", False, before, None, None), "seeds": seeds}
+        runs = self._probe(request).get("runs")
+        if not isinstance(runs, list) or len(runs) != len(seeds):
             raise ProbeFailed("malformed probe reply")
-        lines, replayed = reply.get("lines"), reply.get("replayed")
-        return Execution(values={name: wire.decode(values.get(name)) for name in outputs},
-                         lines=lines if type(lines) is int else None, rng_used=reply.get("rng_used") is True,
-                         replayed=replayed if type(replayed) is bool else None)
+        return [_execution(run, outputs) for run in runs]
+
+    @staticmethod
+    def _exec_request(source, inputs, outputs, label, count_lines, before, rng, seed) -> dict:
+        return {"op": "exec", "source": source if isinstance(source, str) else list(source), "inputs": inputs or {},
+                "outputs": list(outputs), "label": label, "count_lines": count_lines, "before": before, "rng": rng,
+                "seed": seed}
 
     def _probe(self, request: dict) -> Any:
         answer = run_sync(self._async_probe)(request, self._remaining(self.cell_timeout))

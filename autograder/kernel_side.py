@@ -470,9 +470,15 @@ def _run(request):
     if op == "values":
         return {name: encode(_user_ns[name]) if name in _user_ns else {"kind": "missing"}
                 for name in request["names"]}
-    # "exec": run grader-chosen code (a student's region, or a call of the student's
-    # function) in a COPY of the user namespace -- as it was before the task's cell, when the
-    # request says so -- so the notebook's own state is untouched.
+    if request.get("seeds") is not None:  # the same code once per seed, each in a fresh copy
+        return {"runs": [_execute({**request, "seed": seed}) for seed in request["seeds"]]}
+    return _execute(request)
+
+
+def _execute(request):
+    """Run grader-chosen code (a student's region, or a call of the student's function) in a
+    COPY of the user namespace -- as it was before the task's cell, when the request says so --
+    so the notebook's own state is untouched."""
     # The source may come in segments (a list): the libraries are made genuine again before
     # each, so that a patch made by the student's code in one (say, by their forward) cannot
     # change what the grader's code in the next computes (the gradient of that forward).

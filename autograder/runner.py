@@ -89,11 +89,20 @@ class Probe:
         the whole cell, that copy is the namespace the region's first run found (names it
         bound itself are not there yet); ``rng="before"`` replays the random generators from
         where the first run began, ``seed`` seeds them."""
+        self._require_read_set(source, inputs)
+        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
+                                    seed=seed)
+
+    def execute_seeded(self, source: str | tuple, seeds: list, outputs: tuple = ()) -> list:
+        """``execute`` once per seed, the random generators seeded with it, in one round trip."""
+        self._require_read_set(source)
+        return self._kernel.execute_seeded(source, seeds, outputs, before=self.before)
+
+    def _require_read_set(self, source: str | tuple, inputs: dict | None = None) -> None:
+        """What grader-run code reads, less its inputs, must not be what skipped cells set."""
         if self._unset:  # reading the source costs a parse: only when cells were skipped
             pieces = (source,) if isinstance(source, str) else source
             self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
-        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
-                                    seed=seed)
 
     def _require_set(self, names: set) -> None:
         if names & self._unset:

@@ -21,7 +21,7 @@ def observe(probe):
     if probe.hidden:
         seen["replay"] = probe.execute(probe.regions[0], outputs=NAMES, rng="before")
         seeds = [int(seed) for seed in probe.rng.integers(0, 2**31, size=DRAWS)]
-        seen["draws"] = [probe.execute(probe.regions[0], outputs=NAMES, seed=seed) for seed in seeds]
+        seen["draws"] = probe.execute_seeded(probe.regions[0], seeds, outputs=NAMES)
     return seen
 
 
