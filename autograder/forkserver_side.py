@@ -11,18 +11,19 @@ bubblewrap starts one by one:
   below, and gains none by running a program);
 - a pid namespace with its own ``/proc``, whose first process (``_namespace_init``) reaps
   orphans: when the kernel ends, everything it started is killed with the namespace;
-- a mount namespace with a fresh, size-capped ``/tmp`` that also serves as ``/dev/shm``,
-  of the folder where the grader keeps every kernel's files only this kernel's own folder,
-  and everything else read-only (the sandbox's root and ``/dev`` are the server's, shared
-  by all its forks: what one kernel could write there, the next would read);
+- a mount namespace with a fresh, size-capped ``/tmp`` that also holds ``/dev/shm`` and the
+  kernel's working folder (the grader writes the submission's files there through
+  ``/proc/<pid>/root``), of the folder where the grader keeps every kernel's files only this
+  kernel's own folder, and everything else read-only (the sandbox's root and ``/dev`` are the
+  server's, shared by all its forks: what one kernel could write there, the next would read);
 - network, IPC and UTS namespaces of its own.
 
 The system is read-only and the network absent already: that is the server's own sandbox
 (see ``autograder.forkserver``, which starts it with this file's source).
 
 Protocol, one JSON line per message on a unix socket: the grader sends a kernel request;
-the server answers ``{"pid": N}`` (the namespace's first process, which the grader puts in
-the kernel's cgroup) and waits for ``{"go": true}`` before starting the kernel; it sends
+the server answers ``{"pid": N}`` once the kernel's file system is set up (N: the namespace's
+first process, which the grader puts in the kernel's cgroup) and waits for ``{"go": true}`` before starting the kernel; it sends
 ``{"exit": status}`` when the kernel has ended.  ``{"signal": N}`` signals the kernel.
 When the grader's end of the connection closes, the kernel is killed.
 """
@@ -44,7 +45,7 @@ MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 0x400, 0x800, 0x200000
 # drop those it inherited locked)
 _KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
                (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
-SHARED_MEMORY_DIR = "/tmp/.shm"
+SHARED_MEMORY_DIR, WORK_DIR = "/tmp/.shm", "/tmp/.work"
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -89,9 +90,10 @@ def _remount_readonly(path: str) -> None:
     _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
-def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list, scratch_mb: int) -> None:
-    """Fresh /proc; a fresh /tmp of ``scratch_mb`` that holds /dev/shm; of ``kernels_root``
-    only ``folder`` stays visible; the rest read-only.
+def _own_filesystem(folder: str, workdir: str, kernels_root: str, readonly_under_tmp: list, scratch_mb: int) -> None:
+    """Fresh /proc; a fresh /tmp of ``scratch_mb`` that holds /dev/shm and ``workdir``: one cap
+    for all the kernel may write; of ``kernels_root`` only ``folder`` stays visible; the rest
+    read-only.
 
     The system paths that lie under /tmp (a virtual environment in a checkout there) are
     kept read-only through the new /tmp: folders are held open, covered, and bound back.
@@ -113,6 +115,8 @@ def _own_filesystem(folder: str, kernels_root: str, readonly_under_tmp: list, sc
         if readonly:
             _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(handle)
+    os.mkdir(WORK_DIR, 0o755)
+    _mount(WORK_DIR, workdir, None, MS_BIND)
     for path in ["/", "/dev", *covered]:  # shared by every fork, or not the kernel's to fill
         _remount_readonly(path)
 
@@ -146,11 +150,15 @@ def _become_kernel(request: dict) -> None:
     kernelapp.launch_new_instance()
 
 
-def _namespace_init(request: dict, go: int, config: dict) -> None:
-    """Pid 1 of the kernel's namespace: set up its files, start the kernel on "go", reap
-    orphans, and end with the kernel (the namespace, and all in it, ends with us)."""
+def _namespace_init(request: dict, ready: int, go: int, config: dict) -> None:
+    """Pid 1 of the kernel's namespace: set up its files (and say so on ``ready``), start the
+    kernel on "go", reap orphans, and end with the kernel (the namespace, and all in it, ends
+    with us)."""
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
-    _own_filesystem(request["folder"], config["kernels_root"], config["readonly_under_tmp"], request["scratch_mb"])
+    _own_filesystem(request["folder"], request["workdir"], config["kernels_root"], config["readonly_under_tmp"],
+                    request["scratch_mb"])
+    os.write(ready, b"r")
+    os.close(ready)
     if os.read(go, 1) != b"g":
         return
     os.close(go)
@@ -196,6 +204,7 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
     """One kernel's lifetime, in a child of the server, outside the kernel's namespaces."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     go_read, go_write = os.pipe()
+    ready_read, ready_write = os.pipe()
     try:
         _enter_namespaces()
         init = os.fork()
@@ -205,11 +214,18 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
     if init == 0:
         conn.close()
         os.close(go_write)
+        os.close(ready_read)
         try:
-            _namespace_init(request, go_read, config)
+            _namespace_init(request, ready_write, go_read, config)
         finally:
             os._exit(71)
     os.close(go_read)
+    os.close(ready_write)
+    if os.read(ready_read, 1) != b"r":  # the grader may write the kernel's files only once they are its own
+        os.waitpid(init, 0)
+        send_message(conn, {"error": "the kernel's file system could not be set up"})
+        return
+    os.close(ready_read)
     send_message(conn, {"pid": init})
     watch = os.pidfd_open(init)
     while True:
@@ -236,7 +252,7 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
 def _self_test(config: dict) -> str:
     """Empty when a fork can enter its namespaces here; otherwise why it cannot."""
     scratch = os.path.join(config["kernels_root"], "self-test")
-    os.makedirs(scratch, exist_ok=True)
+    os.makedirs(os.path.join(scratch, "work"), exist_ok=True)
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
@@ -247,7 +263,8 @@ def _self_test(config: dict) -> str:
             init = os.fork()
             if init == 0:
                 try:
-                    _own_filesystem(scratch, config["kernels_root"], config["readonly_under_tmp"], 16)
+                    _own_filesystem(scratch, os.path.join(scratch, "work"), config["kernels_root"],
+                                    config["readonly_under_tmp"], 16)
                     os._exit(0)
                 except BaseException as exc:
                     os.write(write_end, str(exc).encode()[:500])
@@ -262,6 +279,7 @@ def _self_test(config: dict) -> str:
     while chunk := os.read(read_end, 1024):
         problem += chunk
     os.waitpid(child, 0)
+    os.rmdir(os.path.join(scratch, "work"))
     os.rmdir(scratch)
     return problem.decode(errors="replace")
 

@@ -114,7 +114,8 @@ class Grading:
     def _use_kernel(self, booted: BootedKernel) -> None:
         """Give a booted kernel the submission's files and notebook (a fresh copy of it)."""
         self._booted = booted
-        runner.copy_submission_files(self.submission.parent, booted.workdir, self.submission)
+        visible_workdir = booted.session.working_folder_seen_from_here(booted.workdir)
+        runner.copy_submission_files(self.submission.parent, visible_workdir, self.submission)
         booted.session.attach(copy.deepcopy(self._notebook_to_run), time.monotonic() + self.settings.notebook_timeout)
 
     def _boot_next(self) -> None:

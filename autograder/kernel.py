@@ -25,7 +25,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Integer, List, Unicode
 
 from . import wire
-from .forkserver import ForkProvisioner
+from .forkserver import ForkedKernel, ForkProvisioner
 from .sandbox import KernelJail
 
 _PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding="utf-8")
@@ -182,6 +182,15 @@ class KernelSession:
                 km.ip = str(self._socket_dir / "kernel")
             # The kernel's own console chatter is not the student's output; keep it off ours.
             self._client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def working_folder_seen_from_here(self, workdir: Path) -> Path:
+        """Where the grader writes files for the kernel to find in its working folder ``workdir``:
+        a forked kernel's working folder is part of the tmpfs of its own mount namespace,
+        reached through its first process's root (``/proc/<pid>/root``)."""
+        process = getattr(getattr(self._client.km, "provisioner", None), "process", None)
+        if isinstance(process, ForkedKernel):
+            return Path(f"/proc/{process.pid}/root{Path(workdir).resolve()}")
+        return workdir
 
     def process_alive(self) -> bool:
         """Whether the launched kernel process (the sandbox's, when jailed) is still running."""

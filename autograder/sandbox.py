@@ -13,7 +13,7 @@ The kernel is started as ``[cgroup join] prlimit ... bwrap ... python -m ipykern
   writes counted) and its number of processes; ``prlimit`` caps the size of files it writes,
   open files, and, where CUDA does not need the room, the address space.
 - Its ``/tmp`` and ``/dev/shm`` are size-capped tmpfs of its own (``disk_mb``: for a forked
-  kernel one tmpfs holds both; bubblewrap gives each its own).
+  kernel one tmpfs holds both and its working folder too; bubblewrap gives each its own).
 
 Where bubblewrap cannot run, grading still works with the limits alone and the report says
 that isolation was off, and why.
@@ -59,8 +59,10 @@ class Sandbox(Configurable):
                    "CUDA reserves tens of GiB of virtual address space. GPU memory itself is not "
                    "capped.").tag(config=True)
     disk_mb = Integer(
-        512, help="Size of the kernel's scratch space in MiB: /tmp and /dev/shm share one tmpfs of this "
-                  "size (its pages count against memory_mb where a memory cgroup applies).").tag(config=True)
+        512, help="What the kernel may write, in MiB: a forked kernel's /tmp, /dev/shm and working folder "
+                  "share one tmpfs of this size; a booted kernel's /tmp and /dev/shm are tmpfs of this size "
+                  "each (its working folder is on disk, capped per file). Tmpfs pages count against "
+                  "memory_mb where a memory cgroup applies.").tag(config=True)
     max_processes = Integer(
         64, help="Most processes and threads the kernel may run at once (cgroup pids.max; skipped where no "
                  "cgroup can be created). torch starts one thread per core.").tag(config=True)
@@ -279,7 +281,8 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     elif settings.memory_mb:
         limits["memory_mb"] = "not capped: NVIDIA GPU present and no memory cgroup (an address-space cap would stop CUDA)"
     if server is not None:
-        limits["disk_mb"], limits["disk_by"] = settings.disk_mb, "tmpfs /tmp with /dev/shm in it"
+        limits["disk_mb"] = settings.disk_mb
+        limits["disk_by"] = "one tmpfs for /tmp, /dev/shm and the working folder"
         request = {"folder": str(workdir.parent), "workdir": str(workdir), "rlimits": rlimits,
                    "cgroups": [str(group) for group in groups], "scratch_mb": settings.disk_mb}
         return KernelJail([], "bubblewrap", "", limits, groups, server, request, "forked")

@@ -221,11 +221,14 @@ def test_nothing_one_kernel_leaves_reaches_the_next(tmp_path):
     assert scores(second)["squares"] == (0, "failed")
 
 
-def test_scratch_space_is_capped(tmp_path):
-    """/tmp and /dev/shm are tmpfs of the kernel's own, of Sandbox.disk_mb (512 MiB): filling them
-    fails (no file is over the 200 MiB file cap)."""
-    fill = ("for k in range(4):\n    open(f'/tmp/fill{k}', 'wb').write(b'0' * (150 * 2**20))\n"
-            "    open(f'/dev/shm/fill{k}', 'wb').write(b'0' * (150 * 2**20))\nsquares = values ** 2")
+@pytest.mark.parametrize("folders", [("/tmp", "/dev/shm"), (".",)], ids=["scratch", "working folder"])
+def test_what_a_kernel_writes_is_capped(tmp_path, folders, kernel_start):
+    """/tmp and /dev/shm -- and a forked kernel's working folder -- are tmpfs of the kernel's own,
+    of Sandbox.disk_mb (512 MiB): filling them fails (no file is over the 200 MiB file cap)."""
+    if folders == (".",) and kernel_start == "booted":
+        pytest.skip("a booted kernel's working folder is on disk, capped per file only")
+    fill = (f"for k in range(8):\n    for folder in {folders!r}:\n"
+            "        open(f'{folder}/fill{k}', 'wb').write(b'0' * (150 * 2**20))\nsquares = values ** 2")
     report = grade(submission(tmp_path, squares=fill))
     assert scores(report)["squares"] == (0, "error") and report.tasks["scaled"].score == 1
     assert any("No space left" in check.message for check in report.tasks["squares"].checks)
