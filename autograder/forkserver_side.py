@@ -14,7 +14,8 @@ bubblewrap starts one by one:
 - a mount namespace with a fresh, size-capped ``/tmp`` that also holds ``/dev/shm`` and the
   kernel's working folder (the grader writes the submission's files there through
   ``/proc/<pid>/root``), of the folder where the grader keeps every kernel's files only this
-  kernel's own folder, and everything else read-only (the sandbox's root and ``/dev`` are the
+  kernel's own folder (read-only, its sockets' folder too once the sockets are made), and
+  everything else read-only (the sandbox's root and ``/dev`` are the
   server's, shared by all its forks: what one kernel could write there, the next would read);
 - network, IPC and UTS namespaces of its own.
 
@@ -35,6 +36,7 @@ import select
 import signal
 import socket
 import sys
+import time
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -90,10 +92,11 @@ def _remount_readonly(path: str) -> None:
     _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
-def _own_filesystem(folder: str, workdir: str, kernels_root: str, readonly_under_tmp: list, scratch_mb: int) -> None:
+def _own_filesystem(folder: str, workdir: str, sockets: str, kernels_root: str, readonly_under_tmp: list,
+                    scratch_mb: int) -> None:
     """Fresh /proc; a fresh /tmp of ``scratch_mb`` that holds /dev/shm and ``workdir``: one cap
     for all the kernel may write; of ``kernels_root`` only ``folder`` stays visible; the rest
-    read-only.
+    read-only but ``sockets``, until the kernel has made its sockets there (``_namespace_init``).
 
     The system paths that lie under /tmp (a virtual environment in a checkout there) are
     kept read-only through the new /tmp: folders are held open, covered, and bound back.
@@ -117,7 +120,8 @@ def _own_filesystem(folder: str, workdir: str, kernels_root: str, readonly_under
         os.close(handle)
     os.mkdir(WORK_DIR, 0o755)
     _mount(WORK_DIR, workdir, None, MS_BIND)
-    for path in ["/", "/dev", *covered]:  # shared by every fork, or not the kernel's to fill
+    _mount(sockets, sockets, None, MS_BIND)  # a mount of its own, to be made read-only later
+    for path in ["/", "/dev", *covered, folder]:  # shared by every fork, or on the grader's disk
         _remount_readonly(path)
 
 
@@ -155,8 +159,8 @@ def _namespace_init(request: dict, ready: int, go: int, config: dict) -> None:
     kernel on "go", reap orphans, and end with the kernel (the namespace, and all in it, ends
     with us)."""
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
-    _own_filesystem(request["folder"], request["workdir"], config["kernels_root"], config["readonly_under_tmp"],
-                    request["scratch_mb"])
+    _own_filesystem(request["folder"], request["workdir"], request["sockets"], config["kernels_root"],
+                    config["readonly_under_tmp"], request["scratch_mb"])
     os.write(ready, b"r")
     os.close(ready)
     if os.read(go, 1) != b"g":
@@ -168,10 +172,30 @@ def _namespace_init(request: dict, ready: int, go: int, config: dict) -> None:
             _become_kernel(request)
         finally:
             os._exit(1)
+    awaited = _socket_files(request)
     while True:
-        pid, status = os.wait()
+        if awaited and all(map(os.path.exists, awaited)):  # the grader's folder: no more files from here
+            _remount_readonly(request["sockets"])
+            awaited = []
+        pid, status = os.waitpid(-1, os.WNOHANG if awaited else 0)
         if pid == kernel:
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        if pid == 0:
+            time.sleep(0.02)
+
+
+def _socket_files(request: dict) -> list:
+    """The unix sockets the kernel will make, from its connection file (``-f FILE``)."""
+    argv = request["argv"]
+    try:
+        with open(argv[argv.index("-f") + 1]) as file:
+            info = json.load(file)
+    except (ValueError, IndexError, OSError):
+        return []
+    if info.get("transport") != "ipc":
+        return []
+    return [f"{info['ip']}-{info[name]}" for name in ("shell_port", "iopub_port", "stdin_port", "control_port",
+                                                       "hb_port")]
 
 
 def send_message(conn: socket.socket, message: dict) -> None:
@@ -252,7 +276,8 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
 def _self_test(config: dict) -> str:
     """Empty when a fork can enter its namespaces here; otherwise why it cannot."""
     scratch = os.path.join(config["kernels_root"], "self-test")
-    os.makedirs(os.path.join(scratch, "work"), exist_ok=True)
+    for sub in ("work", "sockets"):
+        os.makedirs(os.path.join(scratch, sub), exist_ok=True)
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
@@ -263,8 +288,8 @@ def _self_test(config: dict) -> str:
             init = os.fork()
             if init == 0:
                 try:
-                    _own_filesystem(scratch, os.path.join(scratch, "work"), config["kernels_root"],
-                                    config["readonly_under_tmp"], 16)
+                    _own_filesystem(scratch, os.path.join(scratch, "work"), os.path.join(scratch, "sockets"),
+                                    config["kernels_root"], config["readonly_under_tmp"], 16)
                     os._exit(0)
                 except BaseException as exc:
                     os.write(write_end, str(exc).encode()[:500])
@@ -279,7 +304,8 @@ def _self_test(config: dict) -> str:
     while chunk := os.read(read_end, 1024):
         problem += chunk
     os.waitpid(child, 0)
-    os.rmdir(os.path.join(scratch, "work"))
+    for sub in ("work", "sockets"):
+        os.rmdir(os.path.join(scratch, sub))
     os.rmdir(scratch)
     return problem.decode(errors="replace")
 

@@ -283,7 +283,8 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     if server is not None:
         limits["disk_mb"] = settings.disk_mb
         limits["disk_by"] = "one tmpfs for /tmp, /dev/shm and the working folder"
-        request = {"folder": str(workdir.parent), "workdir": str(workdir), "rlimits": rlimits,
+        request = {"folder": str(workdir.parent), "workdir": str(workdir), "sockets": str(socket_dir),
+                   "rlimits": rlimits,
                    "cgroups": [str(group) for group in groups], "scratch_mb": settings.disk_mb}
         return KernelJail([], "bubblewrap", "", limits, groups, server, request, "forked")
     prefix = ["prlimit", f"--fsize={rlimits['RLIMIT_FSIZE']}", f"--nofile={rlimits['RLIMIT_NOFILE']}"]

@@ -235,6 +235,18 @@ def test_what_a_kernel_writes_is_capped(tmp_path, folders, kernel_start):
     assert report.sandbox["limits"]["disk_mb"] == 512
 
 
+def test_a_forked_kernel_writes_nothing_to_the_graders_disk(tmp_path, kernel_start):
+    """Its folder and its sockets' folder lie on the grader's disk, outside the tmpfs cap: once
+    the kernel's sockets are made, neither takes a file."""
+    if kernel_start != "forked":
+        pytest.skip("about forked kernels (a booted kernel's folders are on disk, capped per file)")
+    probe = ("written = []\nfor path in ('../left', '../sockets/left'):\n    try:\n"
+             "        open(path, 'w').write('x')\n        written.append(path)\n    except OSError:\n        pass\n"
+             "squares = values ** 2 if written else values")
+    report = grade(submission(tmp_path, squares=probe))
+    assert scores(report)["squares"] == (0, "failed")
+
+
 def test_memory_is_capped_by_a_cgroup_where_one_can_be_made(tmp_path):
     if not _cgroups_here(0, 64):
         pytest.skip("no memory cgroup can be created here: the address-space cap alone applies")
