@@ -86,7 +86,7 @@ class KernelJail:
     limits: dict = field(default_factory=dict)
     cgroups: list = field(default_factory=list)  # the kernel's cgroups (one per hierarchy on cgroup v1)
     server: ForkServer | None = None  # the fork server that starts the kernel, if one does
-    request: dict = field(default_factory=dict)  # what the server needs: folder, rlimits, cgroup
+    request: dict = field(default_factory=dict)  # what the server needs: folders, rlimits, scratch size, cgroups
     started: str = "booted"  # "forked" from a warm server, or "booted" (and why not forked)
 
     def describe(self) -> dict:
@@ -154,13 +154,13 @@ def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True, scrat
         args += ["--cap-add", "CAP_SETFCAP"]  # root may map uid 0 into its forks' namespaces only with it
     if not network:
         args.append("--unshare-net")
-    # /tmp first: the binds below may lie under /tmp (a venv, the workdir)
-    args += (["--size", str(scratch_mb * 2**20)] if scratch_mb else []) + ["--tmpfs", "/tmp"]
+    size = ["--size", str(scratch_mb * 2**20)] if scratch_mb else []  # of the next --tmpfs
+    args += size + ["--tmpfs", "/tmp"]  # first: the binds below may lie under /tmp (a venv, the workdir)
     for path in _readonly_system_paths():
         args += ["--ro-bind", path, path]
     args += ["--dev", "/dev"] + (["--proc", "/proc"] if own_proc else ["--bind", "/proc", "/proc"])
     if own_proc:  # bwrap binds only from outside the sandbox: /dev/shm gets a capped tmpfs of its own
-        args += (["--size", str(scratch_mb * 2**20)] if scratch_mb else []) + ["--perms", "1777", "--tmpfs", "/dev/shm"]
+        args += size + ["--perms", "1777", "--tmpfs", "/dev/shm"]
     for device in sorted(glob.glob("/dev/nvidia*")):  # CUDA needs the GPU's device files
         args += ["--dev-bind", device, device]
     for path in writable:
