@@ -6,6 +6,7 @@ answers come back on it as signed plain JSON and are decoded by ``wire.decode``.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -21,12 +22,13 @@ import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from . import wire
 from .forkserver import ForkedKernel, ForkProvisioner
-from .sandbox import KernelJail
+from .sandbox import KERNEL_SOCKETS_DIR, KERNEL_WORK_DIR, KernelJail
 
 _PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding="utf-8")
 _MAX_PROBE_OUTPUT = 16 * 1024 * 1024
@@ -88,12 +90,61 @@ def _execution(reply: Any, outputs: tuple) -> Execution:
 
 
 class JailedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel behind the sandbox's command prefix."""
+    """A kernel manager that starts the kernel behind the sandbox's command prefix.
+
+    A kernel booted in a sandbox of its own reads a copy of the connection file: the grader's
+    file is rewritten once the launch has told where the sockets are seen from here
+    (``BootedProvisioner``), maybe before the kernel has read it."""
 
     jail_prefix = List(Unicode())
+    own_connection_file = Bool(False)
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return list(self.jail_prefix) + super().format_kernel_cmd(extra_arguments)
+        command = super().format_kernel_cmd(extra_arguments)
+        if self.own_connection_file:
+            copy = Path(self.connection_file).with_name("kernel.json")
+            copy.write_text(Path(self.connection_file).read_text())
+            command = [str(copy) if argument == self.connection_file else argument for argument in command]
+        return list(self.jail_prefix) + command
+
+
+_SANDBOX_SETUP_TIMEOUT = 30  # seconds; bubblewrap takes milliseconds
+
+
+class BootedProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner for a kernel booted in a bubblewrap of its own.
+
+    The kernel's sockets and working folder lie in its own capped /tmp; the grader reaches
+    them through the kernel process's root, ``/proc/<pid>/root``, once bubblewrap has set the
+    sandbox up (the kernel is its namespace's second process: it exists only then)."""
+
+    root_seen_from_here: str = ""
+
+    async def launch_kernel(self, cmd: list, **kwargs) -> dict:
+        info = await super().launch_kernel(cmd, **kwargs)
+        deadline = time.monotonic() + _SANDBOX_SETUP_TIMEOUT
+        while (kernel := _sandboxed_process(self.process.pid)) is None:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bubblewrap did not start the kernel")
+            await asyncio.sleep(0.005)
+        self.root_seen_from_here = f"/proc/{kernel}/root"
+        self.connection_info = {**info, "ip": self.root_seen_from_here + info["ip"]}
+        return self.connection_info
+
+
+def _sandboxed_process(bubblewrap: int) -> Optional[int]:
+    """The command bubblewrap runs: the child of its namespace's first process, if started yet."""
+    for init in _children(bubblewrap):
+        for command in _children(init):
+            return command
+    return None
+
+
+def _children(pid: int) -> list:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 class CappedNotebookClient(NotebookClient):
@@ -180,14 +231,21 @@ class KernelSession:
                 km.transport = "ipc"
                 km.connection_file = str(self._socket_dir / "connection.json")
                 km.ip = str(self._socket_dir / "kernel")
+            if self.jail is not None and self.jail.booted_in_sandbox:
+                km.provisioner = BootedProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+                km.own_connection_file = True
+                km.ip = f"{KERNEL_SOCKETS_DIR}/kernel"
             # The kernel's own console chatter is not the student's output; keep it off ours.
             self._client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def working_folder_seen_from_here(self, workdir: Path) -> Path:
         """Where the grader writes files for the kernel to find in its working folder ``workdir``:
-        a forked kernel's working folder is part of the tmpfs of its own mount namespace,
-        reached through its first process's root (``/proc/<pid>/root``)."""
-        process = getattr(getattr(self._client.km, "provisioner", None), "process", None)
+        a sandboxed kernel's working folder is part of the tmpfs of its own mount namespace,
+        reached through the root of a process in it (``/proc/<pid>/root``)."""
+        provisioner = getattr(self._client.km, "provisioner", None)
+        if isinstance(provisioner, BootedProvisioner):
+            return Path(provisioner.root_seen_from_here + KERNEL_WORK_DIR)
+        process = getattr(provisioner, "process", None)
         if isinstance(process, ForkedKernel):
             return Path(f"/proc/{process.pid}/root{Path(workdir).resolve()}")
         return workdir

@@ -3,17 +3,19 @@
 The kernel is started as ``[cgroup join] prlimit ... bwrap ... python -m ipykernel_launcher``:
 
 - bubblewrap (``bwrap``) gives it its own mount, pid, network, ipc and uts namespaces.  It
-  sees the system read-only (``/usr``, ``/etc``, the Python installation and the venv), a
-  fresh ``/tmp``, and one writable folder: the working copy of the submission's files.  The
+  sees the system read-only (``/usr``, ``/etc``, the Python installation and the venv), and
+  writes only to its own ``/tmp`` (which holds the working copy of the submission's files).  The
   course (instructor notebook, hidden tests, gradebook, other students, the grader's report
   path) is simply not mounted.  The grader talks to it over unix sockets (jupyter's ``ipc``
-  transport) in a folder mounted for that purpose, so no network is needed.  When the kernel
+  transport) that the kernel makes in its ``/tmp``, so no network is needed.  When the kernel
   goes, the pid namespace goes with it: every process the submission started is killed.
 - Cgroups, where this machine lets us create them, cap its memory (swap and the tmpfs it
   writes counted) and its number of processes; ``prlimit`` caps the size of files it writes,
   open files, and, where CUDA does not need the room, the address space.
-- Its ``/tmp`` and ``/dev/shm`` are size-capped tmpfs of its own (``disk_mb``: for a forked
-  kernel one tmpfs holds both and its working folder too; bubblewrap gives each its own).
+- Its ``/tmp``, ``/dev/shm`` and working folder are tmpfs of its own, ``disk_mb`` in all (a
+  forked kernel has one tmpfs for the three; bubblewrap gives /dev/shm a second, see
+  ``_scratch_shares``).  The grader writes the submission's files into it through
+  ``/proc/<pid>/root``; nothing the kernel writes lands on the grader's disk.
 
 Where bubblewrap cannot run, grading still works with the limits alone and the report says
 that isolation was off, and why.
@@ -44,6 +46,9 @@ from .forkserver import ForkServer, fork_server
 _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
 _PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Inside a kernel booted in a sandbox of its own, on its capped /tmp: the grader reaches them
+# through /proc/<the kernel's pid>/root (see ``kernel.BootedProvisioner``).
+KERNEL_WORK_DIR, KERNEL_SOCKETS_DIR = "/tmp/.work", "/tmp/.sockets"
 
 
 class Sandbox(Configurable):
@@ -59,10 +64,10 @@ class Sandbox(Configurable):
                    "CUDA reserves tens of GiB of virtual address space. GPU memory itself is not "
                    "capped.").tag(config=True)
     disk_mb = Integer(
-        512, help="What the kernel may write, in MiB: a forked kernel's /tmp, /dev/shm and working folder "
-                  "share one tmpfs of this size; a booted kernel's /tmp and /dev/shm are tmpfs of this size "
-                  "each (its working folder is on disk, capped per file). Tmpfs pages count against "
-                  "memory_mb where a memory cgroup applies.").tag(config=True)
+        512, help="What the kernel may write, in MiB, in all: its /tmp, /dev/shm and working folder are "
+                  "tmpfs (one for a forked kernel; for a booted one /dev/shm is a second of 64 MiB within "
+                  "the total). Tmpfs pages count against memory_mb where a memory cgroup applies."
+    ).tag(config=True)
     max_processes = Integer(
         64, help="Most processes and threads the kernel may run at once (cgroup pids.max; skipped where no "
                  "cgroup can be created). torch starts one thread per core.").tag(config=True)
@@ -89,6 +94,11 @@ class KernelJail:
     request: dict = field(default_factory=dict)  # what the server needs: folders, rlimits, scratch size, cgroups
     started: str = "booted"  # "forked" from a warm server, or "booted" (and why not forked)
 
+    @property
+    def booted_in_sandbox(self) -> bool:
+        """Whether the kernel is booted behind bubblewrap, its folders in its own /tmp."""
+        return self.isolation == "bubblewrap" and self.server is None
+
     def describe(self) -> dict:
         return {"isolation": self.isolation, "reason": self.reason, "limits": self.limits,
                 "kernel_start": self.started}
@@ -105,7 +115,7 @@ def _empty_and_remove(group: Path) -> None:
         try:
             pids = [int(pid) for pid in (group / "cgroup.procs").read_text().split()]
         except OSError:
-            return
+            break  # gone already, or never a group of processes
         if not pids:
             break
         for pid in pids:
@@ -141,11 +151,31 @@ def _readonly_system_paths() -> list:
     return sorted({p for p in paths if os.path.exists(p)}, key=len)
 
 
-def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True, scratch_mb: int = 0) -> list:
-    """bwrap's options for a sandbox whose only writable folders are ``writable`` (the first
-    is its working directory), ``/tmp`` and ``/dev/shm`` (``scratch_mb`` each).
-    ``own_proc=False`` is the fork server's sandbox: it keeps the machine's pid namespace and
-    ``/proc`` (its forks mount their own, and their own ``/tmp``; see ``forkserver``)."""
+def _scratch_shares(disk_mb: int) -> tuple:
+    """``disk_mb`` split between a booted kernel's two tmpfs: bubblewrap binds only from outside
+    the sandbox, so /dev/shm cannot be a folder of /tmp as in a forked kernel; it gets Docker's
+    default of 64 MiB (at most a quarter of the total) and /tmp, with the working folder, the rest."""
+    shared_memory = min(64, disk_mb // 4)
+    return disk_mb - shared_memory, shared_memory
+
+
+def _size(mb: int) -> list:
+    """bwrap's size option for the next ``--tmpfs``; none for 0 (no cap)."""
+    return ["--size", str(mb * 2**20)] if mb else []
+
+
+def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_folders: tuple = (),
+                     scratch_mb: int = 0) -> list:
+    """bwrap's options for the fork server's sandbox (``server_root``: its one writable folder,
+    where its kernels' folders lie; it keeps the machine's pid namespace and ``/proc``, its forks
+    mount their own) or for a kernel booted in a sandbox of its own (``kernel_folders``: its
+    working folder and its sockets' folder as the grader names them).
+
+    A booted kernel writes only to its tmpfs (``scratch_mb`` in all, see ``_scratch_shares``):
+    its working folder is ``KERNEL_WORK_DIR`` in /tmp (the grader's name for it a symlink
+    there), its sockets lie in ``KERNEL_SOCKETS_DIR``, and the grader's sockets folder, which
+    holds its connection file, is read-only."""
+    own_proc = server_root is None
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "sandbox", "--cap-drop", "ALL"]
     if own_proc:
@@ -154,21 +184,26 @@ def _bubblewrap_args(writable: list, network: bool, own_proc: bool = True, scrat
         args += ["--cap-add", "CAP_SETFCAP"]  # root may map uid 0 into its forks' namespaces only with it
     if not network:
         args.append("--unshare-net")
-    size = ["--size", str(scratch_mb * 2**20)] if scratch_mb else []  # of the next --tmpfs
-    args += size + ["--tmpfs", "/tmp"]  # first: the binds below may lie under /tmp (a venv, the workdir)
+    tmp_mb, shared_memory_mb = _scratch_shares(scratch_mb)
+    args += _size(tmp_mb) + ["--tmpfs", "/tmp"]  # first: the binds below may lie under /tmp (a venv, a checkout)
     for path in _readonly_system_paths():
         args += ["--ro-bind", path, path]
     args += ["--dev", "/dev"] + (["--proc", "/proc"] if own_proc else ["--bind", "/proc", "/proc"])
-    if own_proc:  # bwrap binds only from outside the sandbox: /dev/shm gets a capped tmpfs of its own
-        args += size + ["--perms", "1777", "--tmpfs", "/dev/shm"]
     for device in sorted(glob.glob("/dev/nvidia*")):  # CUDA needs the GPU's device files
         args += ["--dev-bind", device, device]
-    for path in writable:
-        args += ["--bind", str(path), str(path)]
-    if own_proc:  # nothing else writable: not the sandbox's root, not its /dev
-        args += ["--remount-ro", "/", "--remount-ro", "/dev"]
-    args += ["--chdir", str(writable[0]), "--clearenv",
-             "--setenv", "HOME", str(writable[0]), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+    if own_proc:
+        workdir, sockets = kernel_folders
+        args += _size(shared_memory_mb) + ["--perms", "1777", "--tmpfs", "/dev/shm",
+                                           "--dir", KERNEL_WORK_DIR, "--dir", KERNEL_SOCKETS_DIR,
+                                           "--symlink", KERNEL_WORK_DIR, str(workdir),
+                                           "--ro-bind", str(sockets), str(sockets),
+                                           "--remount-ro", "/", "--remount-ro", "/dev"]  # nothing else writable
+        home = workdir
+    else:
+        args += ["--bind", str(server_root), str(server_root)]
+        home = server_root
+    args += ["--chdir", str(home), "--clearenv",
+             "--setenv", "HOME", str(home), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
              "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
     for name in _PASSED_ENVIRONMENT:  # thread counts chosen by the batch grader for its workers
@@ -200,14 +235,17 @@ def create_cgroups(max_processes: int, memory_mb: int) -> tuple:
     cgroup v2 has one group for both; v1 one per hierarchy."""
     groups, applied = [], {}
     if (_CGROUP_V2 / "cgroup.controllers").exists():
-        group = _new_group(_CGROUP_V2)
+        group = _new_group(_CGROUP_V2) if (max_processes or memory_mb) else None
         if group is not None:
-            groups.append(group)
             if max_processes and _set(group, "pids.max", str(max_processes)):
                 applied["max_processes"] = "cgroup v2 pids.max"
             if memory_mb and _set(group, "memory.max", str(memory_mb * 2**20)):
                 swap = _set(group, "memory.swap.max", "0")
                 applied["memory"] = "cgroup v2 memory.max" + (", no swap" if swap else "")
+            if applied:
+                groups.append(group)
+            else:  # a group that caps nothing only costs its creation and removal (as on v1)
+                _empty_and_remove(group)
     else:
         for controller, root in _CGROUP_V1.items():
             wanted = max_processes if controller == "pids" else memory_mb
@@ -249,7 +287,7 @@ def kernel_fork_server(settings: Sandbox, preload: tuple, startup_timeout: float
     if problem:
         return None, problem
     server = fork_server((settings.network, tuple(preload)), lambda: ForkServer(
-        lambda root: _bubblewrap_args([root], settings.network, own_proc=False), _readonly_system_paths(),
+        lambda root: _bubblewrap_args(settings.network, server_root=root), _readonly_system_paths(),
         tuple(preload), startup_timeout))
     return (server, "") if isinstance(server, ForkServer) else (None, server)
 
@@ -295,6 +333,9 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     problem = problem or bubblewrap_problem()
     if problem:
         return KernelJail(prefix, "none", problem, limits, groups)
-    limits["disk_mb"], limits["disk_by"] = settings.disk_mb, "tmpfs /tmp and tmpfs /dev/shm, each this size"
-    return KernelJail(prefix + _bubblewrap_args([workdir, socket_dir], settings.network, scratch_mb=settings.disk_mb),
+    limits["disk_mb"] = settings.disk_mb
+    limits["disk_by"] = "tmpfs /tmp with the working folder, and tmpfs /dev/shm of {} MiB within the total".format(
+        _scratch_shares(settings.disk_mb)[1])
+    return KernelJail(prefix + _bubblewrap_args(settings.network, kernel_folders=(workdir, socket_dir),
+                                                scratch_mb=settings.disk_mb),
                       "bubblewrap", "", limits, groups, started=f"booted ({fork_problem})" if fork_problem else "booted")

@@ -56,7 +56,7 @@ def test_the_reason_a_server_cannot_start_is_kept_and_not_retried(monkeypatch):
 
 @pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
 def test_a_server_that_cannot_import_its_preload_says_which_module():
-    args = lambda root: sandbox._bubblewrap_args([root], network=False, own_proc=False)  # noqa: E731
+    args = lambda root: sandbox._bubblewrap_args(network=False, server_root=root)  # noqa: E731
     with pytest.raises(ForkServerUnavailable, match="no_such_module_here"):
         ForkServer(args, sandbox._readonly_system_paths(), ("no_such_module_here",), startup_timeout=60)
 

@@ -222,11 +222,9 @@ def test_nothing_one_kernel_leaves_reaches_the_next(tmp_path):
 
 
 @pytest.mark.parametrize("folders", [("/tmp", "/dev/shm"), (".",)], ids=["scratch", "working folder"])
-def test_what_a_kernel_writes_is_capped(tmp_path, folders, kernel_start):
-    """/tmp and /dev/shm -- and a forked kernel's working folder -- are tmpfs of the kernel's own,
-    of Sandbox.disk_mb (512 MiB): filling them fails (no file is over the 200 MiB file cap)."""
-    if folders == (".",) and kernel_start == "booted":
-        pytest.skip("a booted kernel's working folder is on disk, capped per file only")
+def test_what_a_kernel_writes_is_capped(tmp_path, folders):
+    """/tmp, /dev/shm and the working folder are tmpfs of the kernel's own, Sandbox.disk_mb
+    (512 MiB) in all: filling them fails (no file is over the 200 MiB file cap)."""
     fill = (f"for k in range(8):\n    for folder in {folders!r}:\n"
             "        open(f'{folder}/fill{k}', 'wb').write(b'0' * (150 * 2**20))\nsquares = values ** 2")
     report = grade(submission(tmp_path, squares=fill))
@@ -235,13 +233,14 @@ def test_what_a_kernel_writes_is_capped(tmp_path, folders, kernel_start):
     assert report.sandbox["limits"]["disk_mb"] == 512
 
 
-def test_a_forked_kernel_writes_nothing_to_the_graders_disk(tmp_path, kernel_start):
-    """Its folder and its sockets' folder lie on the grader's disk, outside the tmpfs cap: once
-    the kernel's sockets are made, neither takes a file."""
-    if kernel_start != "forked":
-        pytest.skip("about forked kernels (a booted kernel's folders are on disk, capped per file)")
-    probe = ("written = []\nfor path in ('../left', '../sockets/left'):\n    try:\n"
-             "        open(path, 'w').write('x')\n        written.append(path)\n    except OSError:\n        pass\n"
+def test_a_kernel_writes_nothing_to_the_graders_disk(tmp_path):
+    """The folder that holds the kernel's working folder and its sockets' folder lie on the
+    grader's disk: once the kernel's sockets are made, neither takes a file outside the
+    kernel's capped tmpfs (the one of its /tmp)."""
+    probe = ("import os\nfolder = os.path.dirname(os.environ['HOME'])  # the working folder's, as the grader names it\n"
+             "written = []\nfor path in (folder + '/left', folder + '/sockets/left'):\n    try:\n"
+             "        open(path, 'w').write('x')\n    except OSError:\n        continue\n"
+             "    if os.stat(path).st_dev != os.stat('/tmp').st_dev:\n        written.append(path)\n"
              "squares = values ** 2 if written else values")
     report = grade(submission(tmp_path, squares=probe))
     assert scores(report)["squares"] == (0, "failed")
