@@ -6,15 +6,27 @@ Set AUTOGRADER_ENGINE=nbgrader to grade with stock nbgrader instead (test cells 
 """
 import os
 
+from autograder.quiet import silence_nbgrader_checksum_false_alarms, silence_nbgrader_gradebook_warnings
+
 c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this file
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "pytorch-basics"
 
+# nbgrader warns about its own code on every submission: its gradebook (SQLAlchemy 2), and
+# the checksum of every test cell with hidden tests (jupyter/nbgrader#1961). Both harmless.
+silence_nbgrader_gradebook_warnings()
+silence_nbgrader_checksum_false_alarms(c.CourseDirectory.root)
+
 # Seconds one cell may run. Stock nbgrader's Execute and our Grader both follow it.
 c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
 c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
+
+# `nbgrader generate_assignment` also writes the student kit into release/<name>/checks/: the
+# visible checks and a copy of the release, with which `autograder check` works in a
+# student's folder (autograder/student_kit.py).
+c.GenerateAssignment.post_convert_hook = "autograder.student_kit.write_student_kit"
 
 # The course secret, mixed into the seed of each student's hidden inputs, so that the public
 # course repository is not enough to compute them. Never commit it: set the environment

@@ -20,21 +20,23 @@ class GradingFailed(Exception):
     """The grader itself could not run the checks (not the student's fault)."""
 
 
-def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_root: Path | str = ".",
+def grade_submission(path: Path | str, assignment: str | Assignment = "02_pytorch", course_root: Path | str = ".",
                      student: str | None = None, visible_only: bool = False,
                      notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None,
                      warm: WarmKernels | None = None) -> Report:
     """Grade one notebook with the assignment's checks and return the report.
 
+    ``assignment`` is a name in ``course_root``, or an ``Assignment`` (a student kit's).
     ``notebook`` is the file's content when the caller has already read it (nbgrader);
     ``path`` still tells where the submission's other files are.  ``sandbox`` overrides
     ``c.Sandbox.enabled`` of the course config (limits apply either way).  ``warm`` keeps a
     kernel booted ahead for the caller's next submission (a batch worker's).  Raises
     ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
     """
-    grading = Grading(Path(path), student=student, visible_only=visible_only,
-                      assignment=Assignment(assignment, course_root), notebook=notebook, sandbox=sandbox,
-                      warm=warm)
+    if not isinstance(assignment, Assignment):
+        assignment = Assignment(assignment, course_root)
+    grading = Grading(Path(path), student=student, visible_only=visible_only, assignment=assignment,
+                      notebook=notebook, sandbox=sandbox, warm=warm)
     try:
         grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     except KernelStartFailed as exc:
@@ -53,5 +55,5 @@ def grade_submission(path: Path | str, assignment: str = "02_pytorch", course_ro
         raise GradingFailed(f"{path}: {grading.failure}")
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = pytest_output.getvalue().strip().splitlines()[-1:] or [str(exit_code)]
-        raise GradingFailed(f"the checks of {assignment} could not run: {tail[0]}")
+        raise GradingFailed(f"the checks of {assignment.name} could not run: {tail[0]}")
     return grading.report()

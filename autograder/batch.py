@@ -9,11 +9,13 @@ cluster (``--scheduler``) -- and each result is recorded the moment it arrives:
 - ``feedback/<student>/<assignment>/``: ``report.json``, ``results.json`` (Gradescope),
   ``feedback.html``; written atomically;
 - the nbgrader gradebook (``c.CourseDirectory.db_url``: SQLite by default, PostgreSQL by
-  URL): each task's score on its test cell, committed per student, so that formgrader and
-  ``nbgrader export`` see it and a crash loses nothing already recorded.
+  URL; see ``gradebook``): each task's score on its test cell, the written answers flagged
+  for hand grading, the time handed in and the late penalty, committed per student, so
+  that formgrader and ``nbgrader export`` see it and a crash loses nothing already recorded.
 
 A re-run skips a student whose ``report.json`` was made from the same file (its SHA-256),
-unless ``--force``.  At the end ``reports/<assignment>/`` gets the class report.
+unless ``--force``.  At the end ``reports/<assignment>/`` gets the class report and
+``grades.csv``, read back from the gradebook.
 """
 from __future__ import annotations
 
@@ -22,14 +24,13 @@ import os
 import socket
 import subprocess
 import sys
-import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import SAWarning
-
 from .files import sha256_of
+from .gradebook import Gradebook
 from .report import Report
 
 TIMED_OUT = ("timeout", "kernel_died")
@@ -40,6 +41,23 @@ class Submission:
     student: str
     path: Path
     sha256: str
+    timestamp: datetime | None = None  # when it was handed in (UTC), from nbgrader's timestamp.txt
+    timestamp_problem: str = ""  # why timestamp.txt could not be read, if it could not
+
+
+def _handed_in_at(folder: Path) -> tuple:
+    """``(time, "")`` from the ``timestamp.txt`` that ``nbgrader collect`` and ``zip_collect``
+    write beside a submission, read as nbgrader reads it; ``(None, why)`` if it is unreadable."""
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    if not path.exists():
+        return None, ""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        return (parse_utc(text) if text else None), ""
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError) as exc:
+        return None, f"{path}: not a time ({exc}); graded without a late penalty"
 
 
 def collect_zips(course: Path, assignment: str) -> None:
@@ -57,7 +75,8 @@ def find_submissions(course: Path, assignment: str) -> list:
     for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
         path = folder / f"{assignment}.ipynb"
         if path.exists():
-            found.append(Submission(folder.parent.name, path, sha256_of(path) if path.is_file() else ""))
+            found.append(Submission(folder.parent.name, path, sha256_of(path) if path.is_file() else "",
+                                    *_handed_in_at(folder)))
     return found
 
 
@@ -65,7 +84,7 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
     """Grade one notebook (runs in a worker process); a report dict, or one line of error.
 
     Plain data goes back to the coordinator, which may be on another machine (Dask)."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # see autograder/__main__.py
+    sys.modules.setdefault("rfc3987_syntax", None)  # see cli.main
     from .api import GradingFailed, grade_submission
     from .notebook import SubmissionError
     from .warm import process_warm_kernels
@@ -92,50 +111,6 @@ def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Re
     """The zero report of a file that could not be graded at all."""
     return Report(assignment=assignment, student=student, seed=0, total=0, max_total=0, duration_s=0, tasks={},
                   stopped=f"not graded: {reason}", submission_sha256=sha256)
-
-
-class Gradebook:
-    """nbgrader's gradebook, written one student at a time (each a committed transaction)."""
-
-    def __init__(self, db_url: str, course_id: str, assignment):
-        from nbgrader.api import Gradebook as NbgraderGradebook, MissingEntry
-
-        self._open = lambda: NbgraderGradebook(db_url, course_id)
-        self._missing = MissingEntry
-        self.assignment = assignment
-        # test cell grade_id -> (task, points): where each task's score goes
-        self.cells = {task.test_cell: (name, task.test_points) for name, task in assignment.tasks.items()
-                      if task.test_cell}
-        with self._open() as gradebook:
-            try:
-                gradebook.find_assignment(assignment.name)
-            except MissingEntry:
-                raise BatchError(f"{db_url}: assignment {assignment.name} is not in the gradebook; "
-                                 f"run `nbgrader generate_assignment {assignment.name}` first") from None
-
-    def record(self, report: Report) -> None:
-        with warnings.catch_warnings(), self._open() as gradebook:
-            # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; they are harmless
-            warnings.simplefilter("ignore", category=SAWarning)
-            gradebook.update_or_create_student(report.student)
-            try:
-                gradebook.find_submission(self.assignment.name, report.student)
-            except self._missing:
-                gradebook.add_submission(self.assignment.name, report.student)
-            notebook = gradebook.find_submission_notebook(self.assignment.name, self.assignment.name,
-                                                          report.student)
-            for grade in notebook.grades:
-                if grade.name in self.cells:
-                    task_name, points = self.cells[grade.name]
-                    task = report.tasks.get(task_name)
-                    grade.auto_score = round(points * task.score / task.max_score, 4) \
-                        if task is not None and task.max_score else 0.0
-                    grade.needs_manual_grade = False
-            gradebook.db.commit()
-
-
-class BatchError(Exception):
-    """The batch cannot start (one line: what is missing)."""
 
 
 def _share_cores(threads: int) -> None:
@@ -195,11 +170,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     grader_settings(course).course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
-    gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment)
+    gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment, config)
     collect_zips(course, assignment_name)
 
-    reports, work = [], []
+    reports, work, handed_in = [], [], {}
     for submission in find_submissions(course, assignment_name):
+        handed_in[submission.student] = submission
         kept = _previous_report(course, assignment_name, submission)
         if kept is not None and not force:
             reports.append(kept)
@@ -213,7 +189,10 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     for result in results:
         report = Report.from_dict(result) if "error" not in result else \
             failed_report(assignment_name, result["student"], result["error"], result["sha256"])
-        gradebook.record(report)
+        submission = handed_in[report.student]
+        if submission.timestamp_problem:
+            report.warnings.append(submission.timestamp_problem)
+        gradebook.record(report, submission.timestamp)
         # report.json last: it marks the student as done for a re-run, so a crash between the
         # two writes means grading that student again, never a gradebook without the grade.
         write_student_feedback(report, course / "feedback" / report.student / assignment_name, assignment.checks_dir)
@@ -221,7 +200,8 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         progress(report)
     reports.sort(key=lambda report: report.student)
     if reports:
-        write_class_report(reports, course / "reports" / assignment_name)
+        write_class_report(reports, gradebook.grade_rows([report.student for report in reports]),
+                           course / "reports" / assignment_name)
     return reports
 
 

@@ -12,15 +12,27 @@ that data in the grader's process)::
         '''Матрица имеет размер m×n.'''            # shown to the student when it passes
         assert ..., "сообщение, что исправить"       # shown when it fails
 
-Options of ``check``: ``hidden=True`` -- uses hidden inputs, so ``python -m autograder
-check`` neither runs nor shows it; ``cuda=True`` -- needs a GPU, skipped (and not counted
-toward the maximum) on a machine without one.
+Options of ``check``: ``hidden=True`` -- uses hidden inputs, so ``autograder check``
+neither runs nor shows it (keep such checks, and the observer that draws their inputs, in
+the assignment's ``hidden/`` folder, which students never receive); ``cuda=True`` -- needs
+a GPU, skipped (and not counted toward the maximum) on a machine without one;
+``requires=("test_a", ...)`` -- a constraint on the answer ("no loops"): it scores only when
+those checks of the task, wherever they are and as far as they ran, passed.
+
+A task may have several observers (one beside its visible checks, one beside its hidden
+ones): they run in turn on the same probe, visible first, and their data are merged.
 
 An observer may put plain JSON-able data of the student's own run under the key
 ``"feedback"`` of what it returns (never hidden inputs): it is copied into the report for
 the student's feedback plots.
 """
 from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -31,13 +43,13 @@ OBSERVER_ATTR = "__autograder_observes__"
 COUNTS_FIRST_RUN_ATTR = "__autograder_counts_first_run__"
 
 
-def check(task: str, points: float, hidden: bool = False, cuda: bool = False):
+def check(task: str, points: float, hidden: bool = False, cuda: bool = False, requires: tuple = ()):
     """Mark a pytest test as a scored check of ``task``."""
-    return pytest.mark.check(task=task, points=points, hidden=hidden, cuda=cuda)
+    return pytest.mark.check(task=task, points=points, hidden=hidden, cuda=cuda, requires=tuple(requires))
 
 
 def observer(task: str, count_first_run: bool = False):
-    """Mark a module-level function as the observer of ``task``.  ``count_first_run``: count
+    """Mark a module-level function as an observer of ``task``.  ``count_first_run``: count
     the steps of the student's code in the notebook's own run of the task's cell too
     (``probe.first_run_steps()``), not only in the grader's re-runs."""
     def mark(function):
@@ -45,6 +57,25 @@ def observer(task: str, count_first_run: bool = False):
         setattr(function, COUNTS_FIRST_RUN_ATTR, count_first_run)
         return function
     return mark
+
+
+def visible_twin(hidden_module_file: str) -> ModuleType:
+    """The visible check module of a hidden one (``hidden/test_x.py`` -> ``test_x.py``), for
+    the helpers they share; imported once, under a name of its own (pytest's copy of it is
+    the one whose checks run)."""
+    hidden = Path(hidden_module_file).resolve()
+    path = hidden.parent.parent / hidden.name
+    name = "autograder_visible_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
 
 
 def describe(value) -> str:

@@ -2,7 +2,9 @@
 
 ``write_class_report(reports, folder)`` writes into ``folder`` (``reports/<assignment>/``):
 
-- ``grades.csv``        -- one row per student, in the columns of ``nbgrader export``;
+- ``grades.csv``        -- one row per student, in the columns of ``nbgrader export`` (read
+  from the gradebook, late penalty and hand-graded answers included), then the automatic
+  and the hand-graded points;
 - ``scores.png``        -- histogram of total scores;
 - ``class_report.html`` -- in Russian: class size, mean and median, each task's mean score
   and status counts, and every check's failure rate, most common failures first (which
@@ -24,10 +26,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .feedback import STATUS_LABELS, esc, figure_png, html_page, image, points, write_atomically
-from .report import Report
+from .report import WHOLE_TASK_STATUSES, Report
 
 GRADES_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                  "raw_score", "late_submission_penalty", "score", "max_score")
+                  "raw_score", "late_submission_penalty", "score", "max_score", "auto_score", "manual_score")
 NOT_GRADED = "not_graded"  # status counted for a task absent from a student's report
 
 
@@ -38,7 +40,7 @@ class CheckFailures:
     task: str
     check: str
     failed: int
-    students: int  # students whose report has this check (not skipped, task graded)
+    students: int  # students whose code the check judged (not skipped, task attempted and run)
     common_message: str  # the most frequent failure message: what the typical mistake is
 
     @property
@@ -46,32 +48,26 @@ class CheckFailures:
         return self.failed / self.students
 
 
-def write_class_report(reports: list[Report], folder: Path) -> None:
+def write_class_report(reports: list[Report], grade_rows: list, folder: Path) -> None:
+    """``grade_rows``: the gradebook's rows (``Gradebook.grade_rows``), one per student."""
     if not reports:
         raise ValueError("no reports: nothing to summarise")
     folder = Path(folder)
     histogram = score_histogram(reports)
-    write_atomically(folder / "grades.csv", grades_csv(reports))
+    write_atomically(folder / "grades.csv", grades_csv(grade_rows))
     write_atomically(folder / "scores.png", histogram)
     write_atomically(folder / "class_report.html", class_report_html(reports, histogram))
 
 
 # --- grades.csv -------------------------------------------------------------------------
 
-def grades_csv(reports: list[Report]) -> str:
-    """nbgrader export's columns, filled with what a report knows; the rest left blank.
-
-    Late penalties are nbgrader's business (due dates live in its gradebook), so the
-    penalty is blank and ``score`` equals ``raw_score``.
-    """
+def grades_csv(grade_rows: list) -> str:
+    """nbgrader export's columns, then the automatic and the hand-graded points, by student."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=GRADES_COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
-    class_max = _class_max(reports)
-    for report in sorted(reports, key=lambda r: r.student):
-        writer.writerow({"assignment": report.assignment, "student_id": report.student,
-                         "raw_score": report.total, "score": report.total,
-                         "max_score": report.max_total if report.tasks else class_max})
+    for row in sorted(grade_rows, key=lambda row: row["student_id"]):
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -97,10 +93,15 @@ def task_mean(reports: list[Report], task: str) -> float:
 
 
 def check_failures(reports: list[Report]) -> list:
-    """Every check's failure rate, most common failure first (ties: notebook order)."""
+    """Every check's failure rate among the students whose code the check judged, most common
+    failure first (ties: notebook order).  A task not attempted, cut off or tampered with fails
+    all its checks with one message about the whole task: counted in the task's statuses, it
+    would only bury the real mistakes here."""
     found: dict = {}
     for report in reports:
         for task_name, task in report.tasks.items():
+            if task.status in WHOLE_TASK_STATUSES:
+                continue
             for check in task.checks:
                 entry = found.setdefault((task_name, check.name), {"students": 0, "messages": Counter()})
                 entry["students"] += 1
@@ -164,6 +165,8 @@ def _failures_table(failures: list) -> str:
                    f"<td>{f.failed} из {f.students}</td><td>{esc(f.common_message)}</td></tr>"
                    for f in failures)
     return ("<h2>Частые ошибки: проверки по доле непрошедших</h2>"
+            "<p>Среди тех, чей код проверка оценила: невыполненные, прерванные и изменившие механизм "
+            "проверки задания учтены только в таблице заданий.</p>"
             "<table><tr><th>Задание</th><th>Проверка</th><th>Не прошли</th><th>Студентов</th>"
             f"<th>Самое частое сообщение</th></tr>{rows}</table>")
 

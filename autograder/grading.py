@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
@@ -16,6 +17,7 @@ from .config import NO_SECRET_WARNING, grader_settings
 from .files import sha256_of
 from .kernel import KernelSession, KernelStartFailed
 from .sandbox import KernelJail, Sandbox, kernel_fork_server, prepare_jail
+from .student_kit import is_student_kit
 from .warm import BootedKernel, WarmKernels
 from .notebook import SubmissionError, grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
@@ -55,8 +57,9 @@ class Grading:
         self.student = student
         self.visible_only = visible_only
         self.assignment = assignment
-        self.observers: dict = {}
+        self.observers: dict = {}  # task -> [observer, ...], visible ones first
         self.expected: dict = {}  # task -> {check name: (points, hidden, cuda)} in collection order
+        self.requires: dict = {}  # task -> {check name: names of the checks it counts only with}
         self.results: dict = {}  # task -> {check name: CheckResult}
         self.skipped: list = []
         self.started = time.monotonic()
@@ -67,8 +70,11 @@ class Grading:
         self._sha256 = ""
 
     def bind_assignment(self, checks_dir: Path) -> None:
+        """The assignment of the checks pytest collected (plain ``pytest <checks> --submission``):
+        a course's ``assignments/<name>/``, or a student kit."""
         if self.assignment is None:
-            self.assignment = Assignment(checks_dir.name, checks_dir.parents[1])
+            self.assignment = Assignment.from_student_kit(checks_dir) if is_student_kit(checks_dir) \
+                else Assignment(checks_dir.name, checks_dir.parents[1])
         if self.student is None:
             self.student = student_from_path(self.submission, self.assignment.name)
 
@@ -186,8 +192,10 @@ class Grading:
         if self._booted is not None:
             self._booted.discard()
 
-    def expect(self, task: str, name: str, points: float, hidden: bool, cuda: bool) -> None:
+    def expect(self, task: str, name: str, points: float, hidden: bool, cuda: bool, requires: tuple = ()) -> None:
         self.expected.setdefault(task, {})[name] = (points, hidden, cuda)
+        if requires:
+            self.requires.setdefault(task, {})[name] = tuple(requires)
 
     def record(self, task: str, result: CheckResult) -> None:
         self.results.setdefault(task, {})[result.name] = result
@@ -222,6 +230,7 @@ class Grading:
                           name, 0, points, False, "проверка не запускалась", hidden, cuda)
                       for name, (points, hidden, cuda) in self.expected.get(task, {}).items()
                       if (task, name) not in skipped_names]
+            checks = _with_requirements(checks, self.requires.get(task, {}))
             score = sum(c.score for c in checks)
             max_score = sum(c.max_score for c in checks)
             run_task = run_tasks.get(task)
@@ -235,6 +244,22 @@ class Grading:
                       sandbox=self.jail.describe() if self.jail else {},
                       submission_sha256=self._sha256,
                       warnings=[] if self.secret or self.visible_only else [NO_SECRET_WARNING])
+
+
+def _with_requirements(checks: list, requires: dict) -> list:
+    """A constraint on the answer ("no loops") scores only while the checks it requires pass:
+    the first failing one's message says why it did not count.  A required check that did
+    not run (hidden ones in a student's check, CUDA ones without a GPU) does not hold it back."""
+    by_name = {check.name: check for check in checks}
+    gated = []
+    for check in checks:
+        failing = [by_name[name] for name in requires.get(check.name, ()) if name in by_name
+                   and not by_name[name].passed]
+        if check.passed and failing:
+            check = replace(check, score=0, passed=False,
+                            message=f"засчитывается только при верном ответе задания: {failing[0].message}")
+        gated.append(check)
+    return gated
 
 
 def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:

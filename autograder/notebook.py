@@ -175,9 +175,14 @@ def _source_that_runs(trusted, regions, definitions: str, refused: list) -> str:
     return f"{definitions}\n{source}" if definitions else source  # helpers before the template's use
 
 
+# A release cell that runs the student's own check (``autograder check``): never run at grading.
+SELF_CHECK_TAG = "autograder-self-check"
+
+
 def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
             shipped: frozenset = frozenset()) -> nbformat.NotebookNode:
-    """The notebook that is actually run: release skeleton + the student's own code.
+    """The notebook that is actually run: release skeleton + the student's own code (less the
+    release's self-check cell).
 
     ``shipped`` names the Python modules handed in next to the notebook, which the
     student's own cells may not import (see ``definitions``).  A solution cell whose regions
@@ -190,6 +195,9 @@ def rebuild(student: nbformat.NotebookNode, release: nbformat.NotebookNode,
     own_definitions += [definitions for _, definitions in parts if definitions]
     cells = list(extras[None])
     for trusted, key, (regions, definitions) in zip(release.cells, keys, parts):
+        if SELF_CHECK_TAG in trusted.get("metadata", {}).get("tags", []):  # checking is not graded
+            cells.extend(extras.get(key, []))
+            continue
         cell = copy.deepcopy(trusted)
         refused = internals_used(regions, own_definitions) if trusted.cell_type == "code" and regions else []
         cell.source = _source_that_runs(trusted, regions, definitions, refused)

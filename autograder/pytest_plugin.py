@@ -79,15 +79,19 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=hidden)
             items[:] = [item for item in items if item not in hidden]
             checks = [item for item in checks if item not in hidden]
-        modules = {item.module for item in checks}
-        self.grading.observers = {getattr(fn, OBSERVER_ATTR): fn for module in modules
-                                  for fn in vars(module).values() if hasattr(fn, OBSERVER_ATTR)}
+        # the assignment's own folder first, then its hidden/ folder: visible observers run first
+        modules = sorted({item.module for item in checks}, key=lambda m: (len(Path(m.__file__).parts), m.__file__))
+        self.grading.observers = {}
+        for module in modules:
+            for fn in vars(module).values():
+                if hasattr(fn, OBSERVER_ATTR) and fn.__module__ == module.__name__:
+                    self.grading.observers.setdefault(getattr(fn, OBSERVER_ATTR), []).append(fn)
         if modules:
-            self.grading.bind_assignment(Path(next(iter(modules)).__file__).parent)
+            self.grading.bind_assignment(Path(modules[0].__file__).parent)
         for item in checks:
             marker = item.get_closest_marker("check").kwargs
             self.grading.expect(marker["task"], item.name, marker["points"], marker.get("hidden", False),
-                                marker.get("cuda", False))
+                                marker.get("cuda", False), marker.get("requires", ()))
 
     def pytest_runtest_setup(self, item):
         marker = item.get_closest_marker("check")

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 
 # Statuses that decide every check of a task at once (nothing could be observed).
-_WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died", "tampered")
+WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died", "tampered")
 TAMPERED = "tampered"  # the probe's machinery was changed: 0 points and a flag for the TA
 
 
@@ -82,7 +82,7 @@ class Report:
         for name, task in self.tasks.items():
             lines.append(f"{name:<{width}}  {_points(task.score):>5} / {_points(task.max_score):<5}  {task.status}")
             failing = [c for c in task.checks if not c.passed and (show_hidden or not c.hidden)]
-            if task.status in _WHOLE_TASK_STATUSES:
+            if task.status in WHOLE_TASK_STATUSES:
                 failing = failing[:1]  # every check says the same: say it once
             for check in failing:
                 lines.append(f"{'':<{width}}    - {check.name}: {check.message}")

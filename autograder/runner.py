@@ -12,7 +12,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import nbformat
 import numpy as np
@@ -109,8 +109,6 @@ class Probe:
             raise NeedsFullRun(f"a check reads {sorted(names & self._unset)}, set by skipped cells")
 
 
-Observer = Callable[[Probe], dict]
-
 
 def gpu_available() -> bool:
     """The grader's own view of the hardware, never the kernel's claim about it."""
@@ -177,11 +175,11 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
     return run
 
 
-def _keep_state_before(kernel: KernelSession, task: str, observer: Observer) -> Optional[str]:
+def _keep_state_before(kernel: KernelSession, task: str, observers: list) -> Optional[str]:
     """Have the kernel keep its state before the task's cell (and count the cell's steps, when
-    the observer asks); what was found tampered, if anything."""
+    an observer asks); what was found tampered, if anything."""
     try:
-        kernel.before_cell(task, count_steps=getattr(observer, COUNTS_FIRST_RUN_ATTR, False))
+        kernel.before_cell(task, count_steps=any(getattr(fn, COUNTS_FIRST_RUN_ATTR, False) for fn in observers))
     except ProbeTampered as exc:
         return str(exc)
     return None
@@ -222,8 +220,8 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
         task.status, task.error = ERROR, "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
         return
     task.status, task.error = (ERROR, f"{error[0]}: {error[1]}{_HINTS.get(error[0], '')}") if error else (OK, None)
-    observer = observers.get(task.grade_id)
-    if observer is None:
+    task_observers = observers.get(task.grade_id)
+    if not task_observers:
         return
     rng = np.random.default_rng([seed, *task.grade_id.encode()]) if hidden else None
     template = assignment.tasks[task.grade_id].template
@@ -231,7 +229,11 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
     try:
         own_cells = [cell.source for cell in kernel.nb.cells[:index]
                      if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
-        task.observations = observer(Probe(kernel, regions, rng, gpu, own_cells, unset, before, task.grade_id))
+        probe = Probe(kernel, regions, rng, gpu, own_cells, unset, before, task.grade_id)
+        observations = {}
+        for observer in task_observers:
+            observations.update(observer(probe))
+        task.observations = observations
     except ProbeTampered as exc:
         task.status, task.error, task.observations = TAMPERED, str(exc), {}
     except (KernelTimeout, KernelDied, NeedsFullRun):

@@ -8,6 +8,7 @@ batch benchmark.  Run: .venv/bin/python scripts/make_class.py COURSE [--count N]
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import shutil
 import sys
@@ -21,15 +22,39 @@ from corpus import build_notebook, cases  # noqa: E402 - the corpus lives with t
 
 
 KINDS = ("correct", "wrong", "hostile")
+RELEASE = REPO / "release/02_pytorch/02_pytorch.ipynb"
 
 
-def make_class(course: Path, count: int, kinds: tuple = KINDS) -> list:
-    """Write ``count`` submissions of the corpus ``kinds``; returns the student ids."""
-    by_kind = [[(case.path.stem, build_notebook(case)) for case in cases(kind)] for kind in kinds]
-    by_kind[0].insert(1, ("blank", nbformat.read(REPO / "release/02_pytorch/02_pytorch.ipynb", as_version=4)))
+def as_handed_in(case, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The case's notebook as a student hands it in: the corpus builds on the instructor's
+    notebook, but a student holds the release, whose test cells have no hidden tests and
+    whose cells carry nbgrader's checksums.  Cells the case itself changes stay its own."""
+    notebook = build_notebook(case)
+    changed = {gid.partition(":")[0] for _, gid, _ in case.cells}
+    released = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in release.cells
+                if "grade_id" in cell.metadata.get("nbgrader", {})}
+    for cell in notebook.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in released and gid not in changed:
+            original = released[gid]
+            cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+            if original.metadata["nbgrader"].get("locked") or not original.metadata["nbgrader"].get("solution"):
+                cell.source = original.source
+    return notebook
+
+
+def make_class(course: Path, count: int, kinds: tuple = KINDS, only: tuple = ()) -> list:
+    """Write ``count`` submissions of the corpus ``kinds`` (or just the samples named in
+    ``only``, once each); returns the student ids."""
+    release = nbformat.read(RELEASE, as_version=4)
+    by_kind = [[(case.path.stem, as_handed_in(case, release)) for case in cases(kind)] for kind in kinds]
+    by_kind[0].insert(1, ("blank", release))
     by_kind[-1].insert(1, ("broken", None))
     # interleaved, so that even a small class mixes right, wrong, blank and broken work
     samples = [sample for group in itertools.zip_longest(*by_kind) for sample in group if sample]
+    if only:
+        samples = [sample for name in only for sample in samples if sample[0] == name]
+        count = len(samples)
     students = []
     for index in range(count):
         name, notebook = samples[index % len(samples)]
@@ -49,9 +74,11 @@ def main() -> None:
     parser.add_argument("course", type=Path)
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--kinds", default=",".join(KINDS), help="corpus kinds to draw from, in this order")
+    parser.add_argument("--only", default="", help="just these samples, e.g. reference,blank (ignores --count)")
     args = parser.parse_args()
     shutil.rmtree(args.course / "submitted", ignore_errors=True)
-    print("\n".join(make_class(args.course, args.count, tuple(args.kinds.split(",")))))
+    only = tuple(filter(None, args.only.split(",")))
+    print("\n".join(make_class(args.course, args.count, tuple(args.kinds.split(",")), only)))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,18 @@
 """Grading a class: local workers, a real Dask cluster, a real PostgreSQL gradebook, crashes."""
 import csv
+import fcntl
 import os
 import shutil
 import signal
 import socket
+import pty
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -85,13 +90,72 @@ def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
     assert report_file.stat().st_mtime_ns != stamp
 
 
-def test_cli_shows_progress_and_a_final_table(tmp_path):
+def test_cli_shows_progress_on_a_terminal_and_a_final_table(tmp_path):
+    """The progress bar is for someone watching a terminal; a log file gets only the table."""
     course = make_class(tmp_path, {"alice": CLASS["alice"], "dave": CLASS["dave"]})
-    result = subprocess.run([sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny",
-                             "--jobs", "2"], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "graded=1" in result.stderr and "failed=1" in result.stderr and "100%" in result.stderr
-    assert "alice" in result.stdout and "3 / 3" in result.stdout and "not valid JSON" in result.stdout
+    command = [str(BIN / "autograder"), "batch", str(course), "--jobs", "2"]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+    assert "alice" in piped.stdout and "3 / 3" in piped.stdout and "not valid JSON" in piped.stdout
+    watched, terminal = on_a_terminal(command + ["--force"])
+    assert watched.returncode == 0
+    assert "graded=1" in terminal and "failed=1" in terminal and "100%" in terminal
+
+
+def on_a_terminal(command: list) -> tuple:
+    """Run ``command`` with its stderr on a pseudo-terminal; returns (result, what it showed there)."""
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a new pty is 0 wide
+    shown = []
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closed: the command has ended
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=300)
+    finally:
+        os.close(secondary)
+        reader.join(timeout=10)
+        os.close(primary)
+    return result, b"".join(shown).decode(errors="replace")
+
+
+def test_late_work_is_penalised_by_nbgrader_and_grades_csv_agrees_with_export(tmp_path):
+    """The due date lives in the gradebook, the time handed in in timestamp.txt; the penalty is
+    nbgrader's LateSubmissionPlugin's, as the course configures it.  The written answer waits
+    for a TA, and grades.csv says so."""
+    course = make_class(tmp_path, {student: CLASS["alice"] for student in ("alice", "erin", "frank", "gina")})
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
+    nbgrader(course, "db", "assignment", "add", "00_tiny", "--duedate=2026-11-30 12:00:00 UTC")
+    handed_in = {"alice": "2026-11-30 11:59:00 UTC", "erin": "2026-11-30 14:00:00 Europe/Moscow",
+                 "frank": "2026-11-30 13:00:00 UTC", "gina": "the day after tomorrow"}
+    for student, when in handed_in.items():
+        (course / "submitted" / student / "00_tiny" / "timestamp.txt").write_text(when + "\n")
+    reports = {report.student: report for report in run_batch(course, "00_tiny", jobs=2)}
+    assert {student: report.total for student, report in reports.items()} == dict.fromkeys(handed_in, 3)
+    assert any("gina/00_tiny/timestamp.txt: not a time" in warning for warning in reports["gina"].warnings)
+
+    ours = {row["student_id"]: row for row in csv.DictReader((course / "reports/00_tiny/grades.csv").open())}
+    late = {student: (float(row["raw_score"]), row["late_submission_penalty"], float(row["score"]))
+            for student, row in ours.items()}
+    assert late == {"alice": (3, "0.0", 3), "erin": (3, "0.0", 3), "frank": (3, "3.0", 0), "gina": (3, "0.0", 3)}
+    assert {row["max_score"] for row in ours.values()} == {"4.0"}  # the written answer's point included
+    assert {(row["auto_score"], row["manual_score"]) for row in ours.values()} == {("3.0", "needs manual grading")}
+
+    nbgrader(course, "export", "--to", "export.csv")
+    theirs = {row["student_id"]: row for row in csv.DictReader((course / "export.csv").open())}
+    assert {student: {key: row[key] for key in theirs[student]} for student, row in ours.items()} == theirs
 
 
 def lms_names_setting() -> str:

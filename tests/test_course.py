@@ -84,11 +84,16 @@ def test_templates_around_regions_are_the_contract():
     assert "raise NotImplementedError()\n        return grad" in sigmoid
 
 
-def check_points(module_path: Path) -> dict:
-    """Points of each check in a check module, read from its pytest marks."""
-    spec = importlib.util.spec_from_file_location(module_path.stem, module_path)
+def load_module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"{path.parent.name}_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def check_points(module_path: Path) -> dict:
+    """Points of each check in a check module, read from its pytest marks."""
+    module = load_module(module_path)
     points = {}
     for function in vars(module).values():
         for mark in getattr(function, "pytestmark", []):
@@ -99,8 +104,26 @@ def check_points(module_path: Path) -> dict:
 
 @pytest.mark.parametrize("task", CONTRACT)
 def test_check_points_match_the_test_cells(task):
+    """The visible module and, when there is one, its hidden twin together hold the task's points."""
     points = check_points(REPO / f"assignments/02_pytorch/test_{task}.py")
-    assert sum(p for p, cuda in points.values() if not cuda) == CONTRACT[task]
+    hidden = REPO / f"assignments/02_pytorch/hidden/test_{task}.py"
+    hidden_points = check_points(hidden) if hidden.exists() else {}
+    assert not set(points) & set(hidden_points)
+    assert sum(p for p, cuda in {**points, **hidden_points}.values() if not cuda) == CONTRACT[task]
+
+
+def test_hidden_checks_live_in_the_hidden_folder():
+    """Students receive the visible modules (see the student kit): no hidden check may be there."""
+    for path in sorted((REPO / "assignments/02_pytorch").glob("test_*.py")):
+        module = load_module(path)
+        for function in vars(module).values():
+            for mark in getattr(function, "pytestmark", []):
+                assert not (mark.name == "check" and mark.kwargs.get("hidden")), f"{path.name}: {function.__name__}"
+    for path in sorted((REPO / "assignments/02_pytorch/hidden").glob("test_*.py")):
+        module = load_module(path)
+        marks = [mark for function in vars(module).values() for mark in getattr(function, "pytestmark", [])
+                 if mark.name == "check"]
+        assert marks and all(mark.kwargs.get("hidden") for mark in marks), path.name
 
 
 def test_test_cells_assert_and_never_end_in_a_bare_value():
@@ -155,4 +178,8 @@ def test_committed_release_matches_a_fresh_generation(tmp_path):
     nbgrader(course, "generate_assignment", "02_pytorch", "--force")
     fresh = json.loads((course / "release/02_pytorch/02_pytorch.ipynb").read_text(encoding="utf-8"))
     committed = json.loads(RELEASE_PATH.read_text(encoding="utf-8"))
-    assert fresh == committed, "release/ is stale: run `nbgrader generate_assignment 02_pytorch --force`"
+    stale = "release/ is stale: run `nbgrader generate_assignment 02_pytorch --force`"
+    assert fresh == committed, stale
+    files = lambda root: {path.relative_to(root): path.read_bytes()  # noqa: E731
+                          for path in sorted(root.rglob("*")) if path.is_file()}
+    assert files(course / "release/02_pytorch") == files(RELEASE_PATH.parent), stale + " (the student kit too)"

@@ -191,22 +191,36 @@ def test_failure_rates_most_common_first():
     assert rates == [("t1", "c1", 2, 3, "ошибка A"), ("t2", "c3", 2, 3, "ошибка C"), ("t1", "c2", 1, 3, "ошибка B")]
 
 
+def test_failure_rates_leave_out_tasks_not_attempted():
+    """Erin left t1 blank: her "не выполнено" is a task status, not a failure of c1 or c2."""
+    blank = TaskResult(0, 2, "not_attempted", [result("c1", False, message="задание не выполнено"),
+                                               result("c2", False, message="задание не выполнено")])
+    erin = report("erin", {"t1": blank, "t2": task(result("c3", True))})
+    rates = {(f.task, f.check): (f.failed, f.students, f.common_message) for f in check_failures(small_class() + [erin])}
+    assert rates[("t1", "c1")] == (2, 3, "ошибка A") and rates[("t1", "c2")] == (1, 3, "ошибка B")
+    assert rates[("t2", "c3")] == (2, 4, "ошибка C")
+    assert task_status_counts(small_class() + [erin], "t1")["not_attempted"] == 1
+
+
 def test_status_counts_include_the_ungraded_student():
     assert task_status_counts(small_class(), "t1") == {"failed": 1, "passed": 1, "partial": 1, "not_graded": 1}
 
 
-def test_grades_csv_has_nbgrader_export_columns(tmp_path):
-    write_class_report(small_class(), tmp_path)
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "grades.csv").read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                             "raw_score", "late_submission_penalty", "score", "max_score"]
-    assert [(r["student_id"], float(r["raw_score"]), float(r["score"]), float(r["max_score"])) for r in rows] == [
-        ("alice", 3, 3, 3), ("bob", 1, 1, 3), ("carol", 0, 0, 3), ("dave", 0, 0, 3)]
-    assert {r["assignment"] for r in rows} == {"00_demo"} and rows[0]["email"] == rows[0]["duedate"] == ""
+def test_grades_csv_has_nbgrader_export_columns_then_auto_and_manual(tmp_path):
+    rows = [{"assignment": "00_demo", "student_id": student, "raw_score": str(score), "score": str(score),
+             "max_score": "5.0", "auto_score": str(score), "manual_score": manual}
+            for student, score, manual in [("bob", 1.0, "needs manual grading"), ("alice", 3.0, "2.0")]]
+    write_class_report(small_class(), rows, tmp_path)
+    written = list(csv.DictReader(io.StringIO((tmp_path / "grades.csv").read_text(encoding="utf-8"))))
+    assert list(written[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
+                                "email", "raw_score", "late_submission_penalty", "score", "max_score",
+                                "auto_score", "manual_score"]
+    assert [(r["student_id"], r["score"], r["manual_score"], r["email"]) for r in written] == [
+        ("alice", "3.0", "2.0", ""), ("bob", "1.0", "needs manual grading", "")]
 
 
 def test_class_report_page_summarises_the_class(tmp_path):
-    write_class_report(small_class(), tmp_path)
+    write_class_report(small_class(), [], tmp_path)
     assert (tmp_path / "scores.png").read_bytes().startswith(PNG_SIGNATURE)
     page = (tmp_path / "class_report.html").read_text(encoding="utf-8")
     assert "Студентов: <b>4</b>" in page and "Средний балл: <b>1.00</b>" in page and "медиана: <b>0.5</b>" in page
@@ -236,7 +250,7 @@ def test_pages_render_with_their_plots_in_chromium(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's `chromium` package (apt-get install -y chromium)")
     write_student_feedback(fixture_report("ref"), tmp_path / "feedback", SEMINAR)
-    write_class_report([fixture_report("ref"), fixture_report("blank")], tmp_path / "class")
+    write_class_report([fixture_report("ref"), fixture_report("blank")], [], tmp_path / "class")
     dom = rendered_dom(tmp_path / "feedback/feedback.html", tmp_path / "profile")
     assert images_loaded(dom) == 3 and "Итого" in dom
     dom = rendered_dom(tmp_path / "class/class_report.html", tmp_path / "profile")

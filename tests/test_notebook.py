@@ -5,7 +5,8 @@ import nbformat
 import pytest
 
 from autograder.definitions import LEFT_OUT
-from autograder.notebook import SubmissionError, grade_id, read_submission, rebuild, refused_internals
+from autograder.notebook import SELF_CHECK_TAG, SubmissionError, grade_id, read_submission, rebuild, \
+    refused_internals
 from corpus import REPO
 
 TINY = REPO / "tests/courses/tiny"
@@ -91,6 +92,21 @@ def test_duplicated_solution_ids_use_the_first_and_keep_the_rest_as_plain_cells(
     assert len(plain) == 1 and "nbgrader" not in plain[0].metadata and "values * 0" not in plain[0].source
 
 
+def test_the_releases_self_check_cell_never_runs_and_the_cells_after_it_do():
+    """The seminar's last cell runs `autograder check` for the student: grading drops it, as the
+    release marks it, whatever the student's copy of it says; their own cells after it stay."""
+    release = nbformat.from_dict(json.loads(json.dumps(RELEASE)))
+    check = nbformat.v4.new_code_cell("!autograder check 00_tiny.ipynb", metadata={
+        "tags": [SELF_CHECK_TAG], "nbgrader": {"grade": False, "grade_id": "self_check", "locked": True,
+                                               "solution": False, "schema_version": 3}})
+    release.cells.append(check)
+    student = nbformat.from_dict(json.loads(json.dumps(release)))
+    student.cells[-1].metadata["tags"] = []
+    student.cells.append(nbformat.v4.new_code_cell("def mine():\n    return 1"))
+    sources = [cell.source for cell in rebuild(student, release).cells]
+    assert "!autograder check 00_tiny.ipynb" not in sources and "def mine():" in sources[-1]
+
+
 def test_cell_ids_are_unique_and_valid():
     rebuilt = rebuild(SOURCE, RELEASE)
     nbformat.validate(rebuilt)
@@ -103,7 +119,7 @@ def test_the_seminars_ungraded_cells_run_in_the_release_version_plus_the_student
     demo = next(i for i, c in enumerate(student.cells) if c.cell_type == "code" and not grade_id(c))
     student.cells[demo].source = "print('my own experiment')\ndef helper(t):\n    return t * 2"
     rebuilt = rebuild(student, release)
-    assert len(rebuilt.cells) == len(release.cells)
+    assert len(rebuilt.cells) == len(release.cells) - 1  # less the self-check cell
     assert rebuilt.cells[demo].source.startswith(release.cells[demo].source)
     assert "my own experiment" not in rebuilt.cells[demo].source and "def helper(t)" in rebuilt.cells[demo].source
 

@@ -1,8 +1,8 @@
 """imagenet_normalization: per-channel mean of a 1×3×224×224 tensor of 0.5 after ImageNet normalization."""
 import numpy as np
 
-from autograder.checks import assert_close, check, observer, require_success, require_tensor
-from autograder.source_analysis import float_literals, parse_region, replace_floats
+from autograder.checks import assert_close, check, observer, require_tensor
+from autograder.source_analysis import float_literals, parse_region
 
 TASK = "imagenet_normalization"
 FILL = 0.5
@@ -25,15 +25,6 @@ def observe(probe):
     literals = float_literals(tree)
     seen["typed_answer"] = any(np.isclose(value, answer, atol=1e-3).any() for value in literals)
     seen["has_constants"] = set(MEAN + STD) <= set(literals)
-    if probe.hidden:
-        # Swap the task's constants for other ones: a computed answer follows, a typed one does not.
-        fill = float(probe.rng.uniform(0.2, 0.8))
-        mean = [float(v) for v in probe.rng.uniform(0.3, 0.6, size=3)]
-        std = [float(v) for v in probe.rng.uniform(0.1, 0.4, size=3)]
-        source, replaced = replace_floats(tree, dict(zip((FILL, *MEAN, *STD), (fill, *mean, *std))))
-        if set(MEAN + STD) <= replaced:
-            seen["perturbed"] = (expected_output(fill if FILL in replaced else FILL, mean, std),
-                                 probe.execute(source, outputs=("output",)))
     return seen
 
 
@@ -44,7 +35,7 @@ def _computed_output(task):
         "ответ вписан в код числами; его нужно вычислить из тензора и mean/std."
     assert task.observations["has_constants"], \
         "в ячейке решения нет констант mean/std ImageNet из условия: ответ должен вычисляться из них здесь же."
-    if "perturbed" in task.observations:
+    if "perturbed" in task.observations:  # the hidden observer's run with other constants
         _, run = task.observations["perturbed"]
         values = run.values.get("output")
         output = task.observations["output"]
@@ -62,7 +53,7 @@ def test_shape(task):
     assert tuple(output.shape) == (3,), f"`output` имеет форму {tuple(output.shape)}, а должна быть (3,)."
 
 
-def _assert_values(task):
+def assert_values(task):
     output = _computed_output(task)
     assert_close(output.values.reshape(-1) if output.values.size == 3 else output.values,
                  expected_output(), "`output`", rtol=0, atol=1e-3)
@@ -71,14 +62,4 @@ def _assert_values(task):
 @check(TASK, points=1)
 def test_values(task):
     """Средние по каналам верны (с точностью 1e-3)."""
-    _assert_values(task)
-
-
-@check(TASK, points=1, hidden=True)
-def test_computed_from_constants(task):
-    """Ответ вычислен: с другими mean/std он меняется как надо."""
-    _assert_values(task)  # the point counts only for a right answer
-    expected, run = task.observations["perturbed"]
-    output = require_tensor(require_success(run, "с другими mean/std")["output"], "output", allow_numpy=True)
-    assert_close(output.values.reshape(-1) if output.values.size == 3 else output.values, expected,
-                 "с другими mean/std `output`", rtol=0, atol=1e-3, reveal=False)
+    assert_values(task)
