@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from .assignment import Assignment
+from .autograded import write_autograded
 from .grading import Grading
 from .kernel import KernelStartFailed
 from .pytest_plugin import GradingPlugin
@@ -23,14 +24,15 @@ class GradingFailed(Exception):
 def grade_submission(path: Path | str, assignment: str | Assignment = "02_pytorch", course_root: Path | str = ".",
                      student: str | None = None, visible_only: bool = False,
                      notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None,
-                     warm: WarmKernels | None = None) -> Report:
+                     warm: WarmKernels | None = None, autograded: Path | None = None) -> Report:
     """Grade one notebook with the assignment's checks and return the report.
 
     ``assignment`` is a name in ``course_root``, or an ``Assignment`` (a student kit's).
     ``notebook`` is the file's content when the caller has already read it (nbgrader);
     ``path`` still tells where the submission's other files are.  ``sandbox`` overrides
     ``c.Sandbox.enabled`` of the course config (limits apply either way).  ``warm`` keeps a
-    kernel booted ahead for the caller's next submission (a batch worker's).  Raises
+    kernel booted ahead for the caller's next submission (a batch worker's).  ``autograded``:
+    where to write the graded notebook with its scores, for nbgrader (see ``autograded``).  Raises
     ``SubmissionError`` (one line: file and problem) when the file cannot be graded.
     """
     if not isinstance(assignment, Assignment):
@@ -56,4 +58,7 @@ def grade_submission(path: Path | str, assignment: str | Assignment = "02_pytorc
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = pytest_output.getvalue().strip().splitlines()[-1:] or [str(exit_code)]
         raise GradingFailed(f"the checks of {assignment.name} could not run: {tail[0]}")
-    return grading.report()
+    report = grading.report()
+    if autograded is not None and grading.graded_notebook is not None:
+        write_autograded(grading.graded_notebook, report, assignment.tasks, autograded)
+    return report

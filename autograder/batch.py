@@ -6,16 +6,19 @@ there by ``nbgrader zip_collect``, with the course's ``FileNameCollectorPlugin``
 They are graded in parallel -- by local worker processes, or by the workers of a Dask
 cluster (``--scheduler``) -- and each result is recorded the moment it arrives:
 
-- ``feedback/<student>/<assignment>/``: ``report.json``, ``results.json`` (Gradescope),
-  ``feedback.html``; written atomically;
+- ``autograded/<student>/<assignment>/``: the graded notebook with its scores (written by
+  the worker; formgrader opens it, see ``autograded``) and ``report.json``;
 - the nbgrader gradebook (``c.CourseDirectory.db_url``: SQLite by default, PostgreSQL by
   URL; see ``gradebook``): each task's score on its test cell, the written answers flagged
   for hand grading, the time handed in and the late penalty, committed per student, so
-  that formgrader and ``nbgrader export`` see it and a crash loses nothing already recorded.
+  that formgrader and ``nbgrader export`` see it and a crash loses nothing already recorded;
+- ``feedback/<student>/<assignment>/``: ``report.json``, ``results.json`` (Gradescope),
+  ``feedback.html`` (with the TAs' grades and comments so far); written atomically.
 
-A re-run skips a student whose ``report.json`` was made from the same file (its SHA-256),
-unless ``--force``.  At the end ``reports/<assignment>/`` gets the class report and
-``grades.csv``, read back from the gradebook.
+A re-run skips a student whose kept ``report.json`` was made from the same file (its
+SHA-256), unless ``--force``; ``--refresh`` grades nothing and rewrites the feedback and the
+reports (after hand grading).  At the end ``reports/<assignment>/`` gets the class report
+and ``grades.csv``, read back from the gradebook.
 """
 from __future__ import annotations
 
@@ -29,11 +32,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .files import sha256_of
+from .files import sha256_of, write_atomically
 from .gradebook import Gradebook
 from .report import Report
 
 TIMED_OUT = ("timeout", "kernel_died")
+# The report each student's grading left, beside their graded notebook: what a re-run keeps
+# and a refresh re-renders.  nbgrader's generate_feedback replaces feedback/<student>/ whole,
+# so the copy there is the student's, never the one we rely on.
+REPORT = "report.json"
 
 
 @dataclass(frozen=True)
@@ -80,10 +87,12 @@ def find_submissions(course: Path, assignment: str) -> list:
     return found
 
 
-def grade_one(path: str, assignment: str, course: str, student: str, sha256: str) -> dict:
+def grade_one(path: str, assignment: str, course: str, student: str, sha256: str, autograded: str) -> dict:
     """Grade one notebook (runs in a worker process); a report dict, or one line of error.
 
-    Plain data goes back to the coordinator, which may be on another machine (Dask)."""
+    Plain data goes back to the coordinator, which may be on another machine (Dask); the
+    graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
+    (which every worker sees at the same path)."""
     sys.modules.setdefault("rfc3987_syntax", None)  # see cli.main
     from .api import GradingFailed, grade_submission
     from .notebook import SubmissionError
@@ -91,7 +100,7 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
 
     try:
         report = grade_submission(Path(path), assignment, Path(course), student=student,
-                                  warm=process_warm_kernels())
+                                  warm=process_warm_kernels(), autograded=Path(autograded))
     except (SubmissionError, GradingFailed) as exc:
         return {"student": student, "error": str(exc), "sha256": sha256}
     report.graded_by = _worker_name()
@@ -154,11 +163,12 @@ def _dask_results(address: str, work: list, gpu: bool):
 
 
 def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str | None = None,
-              force: bool = False, gpu: bool = False, progress=None, on_start=None) -> list:
+              force: bool = False, gpu: bool = False, progress=None, on_start=None, refresh: bool = False) -> list:
     """Grade the class; returns every student's report (fresh or kept from an earlier run).
 
     ``on_start(n)`` is told how many submissions will be graded, ``progress(report)`` is
-    called as each is recorded.
+    called as each is recorded.  ``refresh``: grade nothing; rewrite every graded student's
+    feedback (with what TAs have given by hand since), ``grades.csv`` and the class report.
     """
     from .assignment import Assignment
     from .class_report import write_class_report
@@ -176,16 +186,21 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     reports, work, handed_in = [], [], {}
     for submission in find_submissions(course, assignment_name):
         handed_in[submission.student] = submission
-        kept = _previous_report(course, assignment_name, submission)
-        if kept is not None and not force:
-            reports.append(kept)
+        graded = autograded_path(course, config, assignment_name, submission.student)
+        kept = _previous_report(graded.with_name(REPORT), submission)
+        if refresh or (kept is not None and not force):
+            reports += [kept] if kept is not None else []
         else:
-            work.append((str(submission.path), assignment_name, str(course), submission.student, submission.sha256))
+            work.append((str(submission.path), assignment_name, str(course), submission.student, submission.sha256,
+                         str(graded)))
     if on_start is not None:
         on_start(len(work))
     results = _dask_results(scheduler, work, gpu) if scheduler else \
         _local_results(jobs or multiprocessing.cpu_count(), work)
     progress = progress or (lambda report: None)
+    feedback = lambda report: write_student_feedback(  # noqa: E731
+        report, course / "feedback" / report.student / assignment_name, assignment.checks_dir,
+        gradebook.hand_grading(report.student))
     for result in results:
         report = Report.from_dict(result) if "error" not in result else \
             failed_report(assignment_name, result["student"], result["error"], result["sha256"])
@@ -193,11 +208,16 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         if submission.timestamp_problem:
             report.warnings.append(submission.timestamp_problem)
         gradebook.record(report, submission.timestamp)
-        # report.json last: it marks the student as done for a re-run, so a crash between the
-        # two writes means grading that student again, never a gradebook without the grade.
-        write_student_feedback(report, course / "feedback" / report.student / assignment_name, assignment.checks_dir)
+        feedback(report)
+        # the kept report last: it marks the student as done for a re-run, so a crash between
+        # the writes means grading that student again, never a gradebook without the grade.
+        write_atomically(autograded_path(course, config, assignment_name, report.student).with_name(REPORT),
+                         report.to_json() + "\n")
         reports.append(report)
         progress(report)
+    if refresh:  # the TAs' hand grading, since: on every student's page
+        for report in reports:
+            feedback(report)
     reports.sort(key=lambda report: report.student)
     if reports:
         write_class_report(reports, gradebook.grade_rows([report.student for report in reports]),
@@ -205,9 +225,17 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     return reports
 
 
-def _previous_report(course: Path, assignment: str, submission: Submission) -> Report | None:
-    """The report of an earlier run, if it was made from this very file."""
-    path = course / "feedback" / submission.student / assignment / "report.json"
+def autograded_path(course: Path, config, assignment: str, student: str) -> Path:
+    """Where ``nbgrader autograde`` would leave the student's graded notebook (formgrader
+    opens it from there)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config, root=str(course))
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment)) / f"{assignment}.ipynb"
+
+
+def _previous_report(path: Path, submission: Submission) -> Report | None:
+    """The report an earlier run kept at ``path``, if it was made from this very file."""
     try:
         report = Report.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--gpu", action="store_true",
                        help="with --scheduler: run on workers started with `--resources GPU=1` (CUDA checks)")
     batch.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    batch.add_argument("--refresh", action="store_true",
+                       help="grade nothing: rewrite every student's feedback, grades.csv and the class report "
+                            "from the gradebook (after grading the written answers in formgrader)")
 
     course_dir_help = "course folder with source/, release/, assignments/ (default: the current folder)"
     for sub, course_dir in ((check, course_dir_help.replace("(default:", "(default: the checks/ folder beside "
@@ -132,7 +135,7 @@ def _batch(args) -> int:
             bar.set_postfix(counts)
 
         reports = run_batch(args.course_dir, assignment, args.jobs, args.scheduler, args.force, args.gpu,
-                            progress=progress, on_start=lambda total: bar.reset(total=total))
+                            progress=progress, on_start=lambda total: bar.reset(total=total), refresh=args.refresh)
     width = max([len(r.student) for r in reports] + [len("student")])
     print(f"{'student':<{width}}  {'score':>11}  outcome")
     for report in reports:

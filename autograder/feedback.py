@@ -49,13 +49,15 @@ STATUS_LABELS = {
 PLOTS_MODULE = "feedback_plots.py"
 
 
-def write_student_feedback(report: Report, folder: Path, assignment_dir: Path) -> None:
-    """Write report.json, results.json and feedback.html for one student into ``folder``."""
+def write_student_feedback(report: Report, folder: Path, assignment_dir: Path,
+                           hand_grading: dict | None = None) -> None:
+    """Write report.json, results.json and feedback.html for one student into ``folder``;
+    ``hand_grading``: what TAs gave in formgrader (``Gradebook.hand_grading``), if anything."""
     folder = Path(folder)
     plots = assignment_plots(report, Path(assignment_dir))
     write_atomically(folder / "results.json", results_json(gradescope_results(report)))
-    write_atomically(folder / "feedback.html", feedback_html(report, plots))
-    write_atomically(folder / "report.json", report.to_json() + "\n")  # last: it marks the student done
+    write_atomically(folder / "feedback.html", feedback_html(report, plots, hand_grading))
+    write_atomically(folder / "report.json", report.to_json() + "\n")
 
 
 # --- Gradescope -------------------------------------------------------------------------
@@ -144,13 +146,14 @@ def figure_png(figure) -> bytes:
 
 # --- HTML -------------------------------------------------------------------------------
 
-def feedback_html(report: Report, plots: list) -> str:
-    """The student's page: summary table, then each task's checks, skipped checks, plots."""
+def feedback_html(report: Report, plots: list, hand_grading: dict | None = None) -> str:
+    """The student's page: summary table, the TAs' grades and comments, then each task's
+    checks, skipped checks, plots."""
     body = [f"<h1>Результаты проверки: {esc(report.assignment)}</h1>",
             f'<p class="total">Итого: <b>{points(report.total)} из {points(report.max_total)}</b> баллов</p>']
     if report.stopped:
         body.append(f'<p class="warning">Выполнение ноутбука остановлено досрочно: {esc(report.stopped)}</p>')
-    body += [_tasks_table(report), "<h2>Проверки</h2>"]
+    body += [_tasks_table(report), _hand_grading_section(hand_grading or {}), "<h2>Проверки</h2>"]
     body += [_task_checks(name, task) for name, task in report.tasks.items()]
     body.append(_skipped_section(report))
     if plots:
@@ -176,6 +179,31 @@ def _task_checks(name: str, task) -> str:
                      f"{points(check.score)} / {points(check.max_score)}){hidden}</span></li>")
     return (f"<h3>{esc(name)}: {points(task.score)} / {points(task.max_score)}, "
             f"{esc(STATUS_LABELS.get(task.status, task.status))}</h3><ul>{''.join(items)}</ul>")
+
+
+def _hand_grading_section(hand: dict) -> str:
+    """The written answers with the points and comments TAs gave them, comments on other
+    cells, and the late penalty."""
+    answers = hand.get("answers", [])
+    rows = "".join(f"<tr><td>{esc(answer['cell'])}</td><td>"
+                   + ("ещё не проверено" if answer["score"] is None
+                      else f"{points(answer['score'])} / {points(answer['max_score'])}")
+                   + f"</td><td>{esc(answer['comment'])}</td></tr>" for answer in answers)
+    parts = []
+    if answers:
+        graded = [answer for answer in answers if answer["score"] is not None]
+        summary = (f"{points(sum(a['score'] for a in graded))} из {points(sum(a['max_score'] for a in answers))}"
+                   if len(graded) == len(answers) else "проверяются")
+        parts.append(f"<h2>Письменные ответы (проверяет преподаватель): {summary}</h2><table><tr><th>Ответ</th>"
+                     f"<th>Баллы</th><th>Комментарий</th></tr>{rows}</table>")
+    comments = "".join(f"<li><b>{esc(item['cell'])}</b>: {esc(item['comment'])}</li>"
+                       for item in hand.get("comments", []))
+    if comments:
+        parts.append(f"<h2>Комментарии преподавателя</h2><ul>{comments}</ul>")
+    if hand.get("late_penalty"):
+        parts.append(f'<p class="warning">Работа сдана после срока: штраф {points(hand["late_penalty"])} '
+                     "балла.</p>")
+    return "\n".join(parts)
 
 
 def _skipped_section(report: Report) -> str:

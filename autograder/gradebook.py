@@ -74,6 +74,26 @@ class Gradebook:
         penalty = self._late_plugin.late_submission_penalty(student, score, seconds_late)
         return None if penalty is None else min(max(penalty, 0.0), score)
 
+    def hand_grading(self, student: str) -> dict:
+        """What TAs gave the student in formgrader, as plain data for the feedback page:
+        ``{"answers": [{"cell", "score" (None until graded), "max_score", "comment"}],
+        "comments": [{"cell", "comment"}] on any other cell, "late_penalty"}``."""
+        name = self.assignment.name
+        with self._open() as gradebook:
+            try:
+                notebook = gradebook.find_submission_notebook(name, name, student)
+            except self._missing:
+                return {"answers": [], "comments": [], "late_penalty": 0.0}
+            comments = {comment.name: comment.manual_comment for comment in notebook.comments
+                        if comment.manual_comment}
+            answers = [{"cell": grade.name, "max_score": grade.max_score, "comment": comments.pop(grade.name, ""),
+                        "score": None if grade.needs_manual_grade else grade.score}
+                       for grade in sorted(notebook.grades, key=lambda grade: grade.name)
+                       if grade.name not in self.cells]
+            return {"answers": answers, "comments": [{"cell": cell, "comment": text} for cell, text
+                                                     in sorted(comments.items())],
+                    "late_penalty": notebook.late_submission_penalty or 0.0}
+
     def grade_rows(self, students: list) -> list:
         """One row per student: ``nbgrader export``'s columns (its values, as it writes them),
         then ``auto_score`` and ``manual_score`` (points, or "needs manual grading")."""

@@ -144,6 +144,11 @@ class Grading:
         return sandbox
 
     @property
+    def graded_notebook(self) -> Optional[nbformat.NotebookNode]:
+        """The notebook the kernel ran (the rebuilt submission, with its outputs), once it has."""
+        return self._run.notebook if self._run is not None else None
+
+    @property
     def jail(self) -> Optional[KernelJail]:
         """How the kernel is wrapped (for the report), once there is one."""
         return self._booted.session.jail if self._booted is not None else None

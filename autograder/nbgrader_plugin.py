@@ -20,16 +20,11 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .api import GradingFailed, grade_submission
-from .assignment import AssignmentError
+from .assignment import Assignment, AssignmentError
+from .autograded import put_scores_in_test_cells
 from .kernel import ProbeFailed
-from .notebook import SubmissionError, grade_id, nbgrader_meta
+from .notebook import SubmissionError, nbgrader_meta
 from .warm import process_warm_kernels
-
-
-def _verdicts(task) -> str:
-    lines = [f"Автопроверка: {task.score:g} из {task.max_score:g} ({task.status})"]
-    lines += [f"{'✔' if check.passed else '✘'} {check.name}: {check.message}" for check in task.checks]
-    return "\n".join(lines)
 
 
 class TrustedExecute(NbGraderPreprocessor):
@@ -45,16 +40,7 @@ class TrustedExecute(NbGraderPreprocessor):
         except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed) as exc:
             self.log.error("autograder: %s", exc)
             return self._zero_all(nb, str(exc)), resources
-        test_cells = {task.test_cell: name for name, task in report_tasks(report, course_root)}
-        for cell in nb.cells:
-            task_name = test_cells.get(grade_id(cell))
-            if task_name is None or cell.cell_type != "code":
-                continue
-            task = report.tasks[task_name]
-            points = float(nbgrader_meta(cell)["points"])
-            score = round(points * task.score / task.max_score, 4) if task.max_score else 0.0
-            cell.outputs = [new_output("display_data", data={"text/plain": _verdicts(task)}),
-                            new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=1)]
+        put_scores_in_test_cells(nb, report, Assignment(report.assignment, course_root).tasks)
         self.log.info("autograder: %s scored %g / %g", info["student"], report.total, report.max_total)
         return nb, resources
 
@@ -64,11 +50,3 @@ class TrustedExecute(NbGraderPreprocessor):
             if cell.cell_type == "code" and nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution"):
                 cell.outputs = [new_output("error", ename="NotGradable", evalue=reason, traceback=[reason])]
         return nb
-
-
-def report_tasks(report, course_root):
-    """(task name, Task) pairs of the report's assignment, to find each task's test cell."""
-    from .assignment import Assignment
-
-    tasks = Assignment(report.assignment, course_root).tasks
-    return [(name, tasks[name]) for name in report.tasks]

@@ -63,7 +63,7 @@ EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_tes
 def gradebook_scores(db_url: str) -> dict:
     with Gradebook(db_url) as gradebook:
         return {student.id: {grade.name: grade.auto_score for grade in gradebook.find_submission_notebook(
-                    "00_tiny", "00_tiny", student.id).grades}
+                    "00_tiny", "00_tiny", student.id).grades if grade.name.endswith("_test")}
                 for student in gradebook.students}
 
 
@@ -80,7 +80,7 @@ def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
     assert {row["student_id"]: float(row["raw_score"]) for row in rows} == {"alice": 3, "bob": 0, "carol": 2, "dave": 0}
     assert (course / "reports/00_tiny/class_report.html").exists() and (course / "reports/00_tiny/scores.png").exists()
 
-    report_file = course / "feedback/alice/00_tiny/report.json"
+    report_file = course / "autograded/alice/00_tiny/report.json"
     stamp = report_file.stat().st_mtime_ns
     started = time.monotonic()
     again = run_batch(course, "00_tiny", jobs=2)  # nothing changed: nothing is graded again
@@ -88,6 +88,41 @@ def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
     assert {r.student: r.total for r in again} == {r.student: r.total for r in reports}
     run_batch(course, "00_tiny", jobs=1, force=True)
     assert report_file.stat().st_mtime_ns != stamp
+
+
+def test_hand_grading_after_a_batch_reaches_nbgraders_feedback_and_export_and_ours(tmp_path):
+    """The batch leaves what formgrader opens; a TA's grade and comment on the written answer
+    then reach nbgrader's generate_feedback and export, and our pages after --refresh."""
+    course = make_class(tmp_path, {"alice": CLASS["alice"], "bob": CLASS["bob"], "dave": CLASS["dave"]})
+    run_batch(course, "00_tiny", jobs=2)
+    graded = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nbformat.read(
+        course / "autograded/alice/00_tiny/00_tiny.ipynb", as_version=4).cells if "nbgrader" in cell.metadata}
+    answer = next(c for c in nbformat.read(SOURCE, as_version=4).cells if grade_id(c) == "answer_why").source
+    assert graded["answer_why"].source == answer  # the student's own written answer
+    assert graded["squares_test"].outputs[-1]["data"]["text/plain"] == "2"  # where nbgrader reads the score
+    assert not (course / "autograded/dave/00_tiny/00_tiny.ipynb").exists()  # nothing to open: not gradable
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:  # what formgrader's API writes
+        grade = gradebook.find_grade("answer_why", "00_tiny", "00_tiny", "alice")
+        grade.manual_score, grade.needs_manual_grade = 1, False
+        gradebook.find_comment("answer_why", "00_tiny", "00_tiny", "alice").manual_comment = "Верно: массив новый."
+        gradebook.db.commit()
+    nbgrader(course, "generate_feedback", "00_tiny", "--force")
+    theirs = (course / "feedback/alice/00_tiny/00_tiny.html").read_text(encoding="utf-8")
+    assert "Верно: массив новый." in theirs and "Автопроверка: 2 из 2" in theirs
+    nbgrader(course, "export", "--to", "export.csv")
+    exported = {row["student_id"]: row for row in csv.DictReader((course / "export.csv").open())}
+    assert (exported["alice"]["raw_score"], exported["alice"]["max_score"]) == ("4.0", "4.0")
+
+    refreshed = run_batch(course, "00_tiny", refresh=True)  # grades nothing
+    assert {r.student: r.total for r in refreshed} == {"alice": 3, "bob": 0, "dave": 0}
+    ours = {row["student_id"]: row for row in csv.DictReader((course / "reports/00_tiny/grades.csv").open())}
+    assert (ours["alice"]["score"], ours["alice"]["auto_score"], ours["alice"]["manual_score"]) == ("4.0", "3.0", "1.0")
+    assert ours["bob"]["manual_score"] == "needs manual grading"
+    assert {student: {key: row[key] for key in exported[student]} for student, row in ours.items()} == exported
+    page = (course / "feedback/alice/00_tiny/feedback.html").read_text(encoding="utf-8")
+    assert "Письменные ответы (проверяет преподаватель): 1 из 1" in page and "Верно: массив новый." in page
+    assert "ещё не проверено" in (course / "feedback/bob/00_tiny/feedback.html").read_text(encoding="utf-8")
 
 
 def test_cli_shows_progress_on_a_terminal_and_a_final_table(tmp_path):
@@ -186,20 +221,20 @@ def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
     command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "1"]
     batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
-    while len(list(course.glob("feedback/*/00_tiny/report.json"))) < 2 and time.monotonic() < deadline:
+    while len(list(course.glob("autograded/*/00_tiny/report.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     os.killpg(batch.pid, signal.SIGKILL)
     batch.wait()
-    recorded = {p.parts[-3] for p in course.glob("feedback/*/00_tiny/report.json")}
+    recorded = {p.parts[-3] for p in course.glob("autograded/*/00_tiny/report.json")}  # written last
     assert 2 <= len(recorded) < 6
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
     scores = gradebook_scores(f"sqlite:///{course / 'gradebook.db'}")
     assert all(scores[student] == EXPECTED["alice"] for student in recorded)
-    stamps = {s: (course / f"feedback/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+    stamps = {s: (course / f"autograded/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
     reports = run_batch(course, "00_tiny", jobs=2)
     assert [r.total for r in reports] == [3] * 6
-    assert stamps == {s: (course / f"feedback/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+    assert stamps == {s: (course / f"autograded/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
 
 
 def free_port() -> int:
