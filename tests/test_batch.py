@@ -24,38 +24,9 @@ from nbgrader.api import Gradebook
 from autograder.batch import run_batch
 from autograder.notebook import grade_id
 from course_copy import BIN, nbgrader
-from tiny_course import RELEASE, SOURCE, TINY
+from tiny_course import CLASS, SOURCE, TINY, make_class
 
 pytestmark = pytest.mark.slow
-WRONG_SQUARES = "squares = np.array([0., 1., 4., 9., 16.])"  # right on the notebook, wrong on hidden inputs
-
-
-def notebook_with(squares: str) -> nbformat.NotebookNode:
-    nb = nbformat.read(SOURCE, as_version=4)
-    next(c for c in nb.cells if grade_id(c) == "squares").source = squares
-    return nb
-
-
-def make_class(tmp_path: Path, students: dict, db_url: str | None = None) -> Path:
-    """A copy of the tiny course, its release generated, and one submission per student."""
-    course = tmp_path / "course"
-    shutil.copytree(TINY, course, ignore=shutil.ignore_patterns("release"))
-    if db_url:
-        with open(course / "nbgrader_config.py", "a") as config:
-            config.write(f"c.CourseDirectory.db_url = {db_url!r}\n")
-    nbgrader(course, "generate_assignment", "00_tiny", "--force")
-    for student, content in students.items():
-        path = course / "submitted" / student / "00_tiny" / "00_tiny.ipynb"
-        path.parent.mkdir(parents=True)
-        if isinstance(content, str):
-            path.write_text(content)
-        else:
-            nbformat.write(content, path)
-    return course
-
-
-CLASS = {"alice": nbformat.read(SOURCE, as_version=4), "bob": nbformat.read(RELEASE, as_version=4),
-         "carol": notebook_with(WRONG_SQUARES), "dave": "{ not json"}
 EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_test": 0, "scaled_test": 0},
             "carol": {"squares_test": 1, "scaled_test": 1}, "dave": {"squares_test": 0, "scaled_test": 0}}
 

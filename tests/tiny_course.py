@@ -1,6 +1,7 @@
 """The tiny second course (numpy only, tasks `squares` and `scaled`) and submissions to it."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -8,6 +9,7 @@ import nbformat
 from autograder.api import grade_submission
 from autograder.notebook import grade_id
 from corpus import REPO
+from course_copy import nbgrader
 
 TINY = REPO / "tests/courses/tiny"
 SOURCE = TINY / "source/00_tiny/00_tiny.ipynb"
@@ -38,3 +40,36 @@ def grade(path: Path, **kwargs):
 
 def scores(report) -> dict:
     return {name: (task.score, task.status) for name, task in report.tasks.items()}
+
+
+# --- a class of the tiny course, as nbgrader lays it out -----------------------------------
+
+WRONG_SQUARES = "squares = np.array([0., 1., 4., 9., 16.])"  # right on the notebook, wrong on hidden inputs
+
+
+def notebook_with(squares: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(SOURCE, as_version=4)
+    next(c for c in nb.cells if grade_id(c) == "squares").source = squares
+    return nb
+
+
+def make_class(tmp_path: Path, students: dict, db_url: str | None = None) -> Path:
+    """A copy of the tiny course, its release generated, and one submission per student."""
+    course = tmp_path / "course"
+    shutil.copytree(TINY, course, ignore=shutil.ignore_patterns("release"))
+    if db_url:
+        with open(course / "nbgrader_config.py", "a") as config:
+            config.write(f"c.CourseDirectory.db_url = {db_url!r}\n")
+    nbgrader(course, "generate_assignment", "00_tiny", "--force")
+    for student, content in students.items():
+        path = course / "submitted" / student / "00_tiny" / "00_tiny.ipynb"
+        path.parent.mkdir(parents=True)
+        if isinstance(content, str):
+            path.write_text(content)
+        else:
+            nbformat.write(content, path)
+    return course
+
+
+CLASS = {"alice": nbformat.read(SOURCE, as_version=4), "bob": nbformat.read(RELEASE, as_version=4),
+         "carol": notebook_with(WRONG_SQUARES), "dave": "{ not json"}
