@@ -8,7 +8,6 @@ batch benchmark.  Run: .venv/bin/python scripts/make_class.py COURSE [--count N]
 from __future__ import annotations
 
 import argparse
-import copy
 import itertools
 import shutil
 import sys
@@ -18,29 +17,11 @@ import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from corpus import build_notebook, cases  # noqa: E402 - the corpus lives with the tests
+from corpus import as_handed_in, cases  # noqa: E402 - the corpus lives with the tests
 
 
 KINDS = ("correct", "wrong", "hostile")
 RELEASE = REPO / "release/02_pytorch/02_pytorch.ipynb"
-
-
-def as_handed_in(case, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The case's notebook as a student hands it in: the corpus builds on the instructor's
-    notebook, but a student holds the release, whose test cells have no hidden tests and
-    whose cells carry nbgrader's checksums.  Cells the case itself changes stay its own."""
-    notebook = build_notebook(case)
-    changed = {gid.partition(":")[0] for _, gid, _ in case.cells}
-    released = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in release.cells
-                if "grade_id" in cell.metadata.get("nbgrader", {})}
-    for cell in notebook.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in released and gid not in changed:
-            original = released[gid]
-            cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
-            if original.metadata["nbgrader"].get("locked") or not original.metadata["nbgrader"].get("solution"):
-                cell.source = original.source
-    return notebook
 
 
 def make_class(course: Path, count: int, kinds: tuple = KINDS, only: tuple = ()) -> list:

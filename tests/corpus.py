@@ -120,3 +120,21 @@ def build_notebook(case: Case, base: Path = REPO / "source/02_pytorch/02_pytorch
         elif action == "meta":
             nb.cells[index].metadata.setdefault("nbgrader", {}).update(json.loads(text))
     return nb  # cells keep the release's ids, as a student's notebook does (new cells get new ones)
+
+
+def as_handed_in(case, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The case's notebook as a student hands it in: the corpus builds on the instructor's
+    notebook, but a student holds the release, whose test cells have no hidden tests and
+    whose cells carry nbgrader's checksums.  Cells the case itself changes stay its own."""
+    notebook = build_notebook(case)
+    changed = {gid.partition(":")[0] for _, gid, _ in case.cells}
+    released = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in release.cells
+                if "grade_id" in cell.metadata.get("nbgrader", {})}
+    for cell in notebook.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in released and gid not in changed:
+            original = released[gid]
+            cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+            if original.metadata["nbgrader"].get("locked") or not original.metadata["nbgrader"].get("solution"):
+                cell.source = original.source
+    return notebook
