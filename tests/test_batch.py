@@ -15,6 +15,7 @@ import termios
 import threading
 import time
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -182,8 +183,12 @@ def test_zip_of_submissions_is_collected_the_nbgrader_way(tmp_path):
     archive.mkdir(parents=True)
     with zipfile.ZipFile(archive / "lms-export.zip", "w") as bundle:
         bundle.write(SOURCE, "erin_attempt_2026-11-30-10-00_00_tiny.ipynb")
+    nbgrader(course, "db", "assignment", "add", "00_tiny", "--duedate=2026-11-30 09:00:00 UTC")
     reports = run_batch(course, "00_tiny", jobs=1)
     assert [(r.student, r.total) for r in reports] == [("erin", 3)]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:  # the attempt's time, from its name
+        submission = gradebook.find_submission("00_tiny", "erin")
+        assert (submission.timestamp, submission.total_seconds_late) == (datetime(2026, 11, 30, 10, 0), 3600)
 
 
 def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
