@@ -10,15 +10,13 @@ import pytest
 
 from .assignment import Assignment
 from .autograded import write_autograded
+from .errors import GradingFailed, KernelStartFailed
 from .grading import Grading
-from .kernel import KernelStartFailed
 from .pytest_plugin import GradingPlugin
 from .report import Report
 from .warm import WarmKernels
 
 
-class GradingFailed(Exception):
-    """The grader itself could not run the checks (not the student's fault)."""
 
 
 def grade_submission(path: Path | str, assignment: str | Assignment = "02_pytorch", course_root: Path | str = ".",

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import nbformat
 
+from .errors import AssignmentError
 from .notebook import grade_id, is_solution, is_test, nbgrader_meta
 
 
-class AssignmentError(Exception):
-    """The course folder does not hold a usable assignment of that name."""
 
 
 @dataclass(frozen=True)

@@ -94,14 +94,14 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
     graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
     (which every worker sees at the same path)."""
     sys.modules.setdefault("rfc3987_syntax", None)  # see cli.main
-    from .api import GradingFailed, grade_submission
-    from .notebook import SubmissionError
+    from .api import grade_submission
+    from .errors import AutograderError
     from .warm import process_warm_kernels
 
     try:
         report = grade_submission(Path(path), assignment, Path(course), student=student,
                                   warm=process_warm_kernels(), autograded=Path(autograded))
-    except (SubmissionError, GradingFailed) as exc:
+    except AutograderError as exc:
         return {"student": student, "error": str(exc), "sha256": sha256}
     report.graded_by = _worker_name()
     return report.to_dict()

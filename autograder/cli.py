@@ -82,7 +82,7 @@ def _assignment_name(args, notebook: Path | None) -> str:
         return notebook.stem
     if len(available) == 1:
         return available[0]
-    from .assignment import AssignmentError
+    from .errors import AssignmentError
 
     where = args.course_dir / "assignments"
     raise AssignmentError(f"{where}: name the assignment with --assignment (found: {', '.join(available) or 'none'})")
@@ -154,16 +154,12 @@ def main(argv=None) -> int:
     # jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, for IRI
     # formats that no notebook uses; building its grammar costs about a second at every start.
     sys.modules.setdefault("rfc3987_syntax", None)
-    from .api import GradingFailed
-    from .assignment import AssignmentError
-    from .gradebook import GradebookError
-    from .kernel import ProbeFailed
-    from .notebook import SubmissionError
+    from .errors import AutograderError
 
     args = _parser().parse_args(argv)
     try:
         return {"grade": _grade, "check": _check, "batch": _batch}[args.command](args)
-    except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed, GradebookError) as exc:
+    except AutograderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
 
-from .assignment import AssignmentError
+from .errors import SecretUnreadable
 
 
 class Grader(Configurable):
@@ -55,9 +55,6 @@ class Grader(Configurable):
             raise SecretUnreadable(f"{path}: the course secret (c.Grader.secret_file) cannot be read ({exc})") from None
 
 
-class SecretUnreadable(AssignmentError):
-    """The configured course-secret file is missing or unreadable: grading stops, since a
-    grade without the secret would use other hidden inputs than the class's."""
 
 
 NO_SECRET_WARNING = ("no course secret is configured (c.Grader.secret_env / c.Grader.secret_file): anyone with "

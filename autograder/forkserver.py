@@ -31,13 +31,12 @@ from typing import Optional
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from .errors import ForkServerUnavailable
 from .forkserver_side import read_message, send_message
 
 _SERVER_SOURCE = Path(__file__).with_name("forkserver_side.py").read_text(encoding="utf-8")
 
 
-class ForkServerUnavailable(Exception):
-    """The fork server could not start here; kernels are booted one by one instead."""
 
 
 class ForkedKernel:

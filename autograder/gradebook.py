@@ -13,14 +13,13 @@ from datetime import datetime
 
 from traitlets.config import Config
 
+from .errors import GradebookError
 from .quiet import silence_nbgrader_gradebook_warnings
 from .report import Report
 
 NEEDS_MANUAL_GRADING = "needs manual grading"
 
 
-class GradebookError(Exception):
-    """The gradebook cannot take this assignment's grades (one line: what to do)."""
 
 
 class Gradebook:

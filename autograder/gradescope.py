@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .api import grade_submission
 from .feedback import gradescope_results, results_json, write_atomically
-from .notebook import SubmissionError
+from .errors import SubmissionError
 
 ROOT_ENV = "AUTOGRADER_GRADESCOPE_ROOT"
 ASSIGNMENT_ENV = "AUTOGRADER_ASSIGNMENT"

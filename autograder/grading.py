@@ -15,11 +15,12 @@ from . import runner
 from .assignment import Assignment
 from .config import NO_SECRET_WARNING, grader_settings
 from .files import sha256_of
-from .kernel import KernelSession, KernelStartFailed
+from .errors import KernelStartFailed, SubmissionError
+from .kernel import KernelSession
 from .sandbox import KernelJail, Sandbox, kernel_fork_server, prepare_jail
 from .student_kit import is_student_kit
 from .warm import BootedKernel, WarmKernels
-from .notebook import SubmissionError, grade_id, read_submission, rebuild
+from .notebook import grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
 
 _STATUS_MESSAGES = {

@@ -27,6 +27,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool, Integer, List, Unicode
 
 from . import wire
+from .errors import KernelDied, KernelStartFailed, KernelTimeout, ProbeFailed, ProbeTampered
 from .forkserver import ForkedKernel, ForkProvisioner
 from .sandbox import KERNEL_SOCKETS_DIR, KERNEL_WORK_DIR, KernelJail
 
@@ -34,25 +35,14 @@ _PROBE_SOURCE = (Path(__file__).with_name("kernel_side.py")).read_text(encoding=
 _MAX_PROBE_OUTPUT = 16 * 1024 * 1024
 
 
-class KernelTimeout(Exception):
-    """The kernel did not finish a cell or a probe in time; it has been killed."""
 
 
-class KernelDied(Exception):
-    """The kernel process is gone (crashed, killed, or ran out of memory)."""
 
 
-class KernelStartFailed(Exception):
-    """The kernel could not be started: a problem of the grading machine, not the student's."""
 
 
-class ProbeFailed(Exception):
-    """A probe could not be answered (the submission broke the kernel's machinery)."""
 
 
-class ProbeTampered(ProbeFailed):
-    """The probe's machinery in the kernel was changed by the student's code (a trace hook, a
-    torch mode, a dispatcher override, a rewritten reply...): nothing it answered counts."""
 
 
 @dataclass(frozen=True)

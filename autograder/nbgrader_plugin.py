@@ -19,11 +19,11 @@ from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .api import GradingFailed, grade_submission
-from .assignment import Assignment, AssignmentError
+from .api import grade_submission
+from .assignment import Assignment
 from .autograded import put_scores_in_test_cells
-from .kernel import ProbeFailed
-from .notebook import SubmissionError, nbgrader_meta
+from .errors import AutograderError
+from .notebook import nbgrader_meta
 from .warm import process_warm_kernels
 
 
@@ -37,7 +37,7 @@ class TrustedExecute(NbGraderPreprocessor):
         try:
             report = grade_submission(folder / f"{info['notebook']}.ipynb", info["assignment"], course_root,
                                       student=info["student"], notebook=nb, warm=process_warm_kernels())
-        except (SubmissionError, AssignmentError, GradingFailed, ProbeFailed) as exc:
+        except AutograderError as exc:
             self.log.error("autograder: %s", exc)
             return self._zero_all(nb, str(exc)), resources
         put_scores_in_test_cells(nb, report, Assignment(report.assignment, course_root).tasks)

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from .definitions import definitions_beside_regions, definitions_only
+from .errors import SubmissionError
 from .perimeter import REFUSAL, internals_used
 from .regions import fill_template, region_spans
 from .source_analysis import parse_python
@@ -26,13 +27,6 @@ from .source_analysis import parse_python
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
 
-class SubmissionError(Exception):
-    """A file that cannot be graded at all; ``str()`` is one line naming file and problem."""
-
-    def __init__(self, path: Path | str, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = str(path)
-        self.problem = problem
 
 
 def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:

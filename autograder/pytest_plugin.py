@@ -16,7 +16,7 @@ import pytest
 from . import runner
 from .checks import OBSERVER_ATTR
 from .grading import Grading
-from .kernel import KernelStartFailed
+from .errors import KernelStartFailed
 from .report import CheckResult
 
 PLUGIN_NAME = "autograder-grading"
@@ -96,7 +96,7 @@ class GradingPlugin:
     def pytest_runtest_setup(self, item):
         marker = item.get_closest_marker("check")
         if marker is not None and marker.kwargs.get("cuda") and not self.grading.gpu_available:
-            pytest.skip("на машине проверяющего нет GPU: проверки CUDA пропущены и не входят в максимум")
+            pytest.skip("на машине, где шла проверка, нет GPU: проверки CUDA пропущены и не входят в максимум")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -19,7 +19,8 @@ import numpy as np
 
 from .assignment import Assignment
 from .checks import COUNTS_FIRST_RUN_ATTR
-from .kernel import KernelDied, KernelSession, KernelTimeout, ProbeTampered
+from .errors import KernelDied, KernelTimeout, NeedsFullRun, ProbeTampered
+from .kernel import KernelSession
 from .needed_cells import CellPlan, exposed_reads, surely_binds
 from .notebook import grade_id, is_solution, is_test, refused_internals
 from .regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
@@ -53,9 +54,6 @@ class NotebookRun:
     stopped: Optional[str] = None  # why the run ended early, if it did
 
 
-class NeedsFullRun(Exception):
-    """A check reads a name that a skipped demonstration cell would have set: the notebook
-    must be run again with every cell."""
 
 
 class Probe:

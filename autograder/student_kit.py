@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .assignment import AssignmentError
+from .errors import AssignmentError
 
 KIT_FOLDER = "checks"
 MANIFEST = "assignment.json"
