@@ -35,8 +35,8 @@ from pathlib import Path
 from .files import sha256_of, write_atomically
 from .gradebook import Gradebook
 from .report import Report
+from .status import CUT_OFF
 
-TIMED_OUT = ("timeout", "kernel_died")
 # The report each student's grading left, beside their graded notebook: what a re-run keeps
 # and a refresh re-renders.  nbgrader's generate_feedback replaces feedback/<student>/ whole,
 # so the copy there is the student's, never the one we rely on.
@@ -247,6 +247,6 @@ def outcome(report: Report) -> str:
     """graded, failed (not gradable) or timed-out: the live counts of the progress bar."""
     if report.stopped and not report.tasks:
         return "failed"
-    if any(task.status in TIMED_OUT for task in report.tasks.values()):
+    if any(task.status in CUT_OFF for task in report.tasks.values()):
         return "timed-out"
     return "graded"

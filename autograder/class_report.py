@@ -26,11 +26,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .feedback import STATUS_LABELS, esc, figure_png, html_page, image, points, write_atomically
-from .report import WHOLE_TASK_STATUSES, Report
+from .report import Report
+from .status import WHOLE_TASK, Status
 
 GRADES_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                   "raw_score", "late_submission_penalty", "score", "max_score", "auto_score", "manual_score")
-NOT_GRADED = "not_graded"  # status counted for a task absent from a student's report
 
 
 @dataclass
@@ -84,7 +84,7 @@ def task_names(reports: list[Report]) -> list:
 
 
 def task_status_counts(reports: list[Report], task: str) -> Counter:
-    return Counter(report.tasks[task].status if task in report.tasks else NOT_GRADED for report in reports)
+    return Counter(report.tasks[task].status if task in report.tasks else Status.NOT_GRADED for report in reports)
 
 
 def task_mean(reports: list[Report], task: str) -> float:
@@ -100,7 +100,7 @@ def check_failures(reports: list[Report]) -> list:
     found: dict = {}
     for report in reports:
         for task_name, task in report.tasks.items():
-            if task.status in WHOLE_TASK_STATUSES:
+            if task.status in WHOLE_TASK:
                 continue
             for check in task.checks:
                 entry = found.setdefault((task_name, check.name), {"students": 0, "messages": Counter()})
@@ -145,7 +145,7 @@ def class_report_html(reports: list[Report], histogram_png: bytes) -> str:
 
 
 def _status_label(status: str) -> str:
-    return "не оценено" if status == NOT_GRADED else STATUS_LABELS.get(status, status)
+    return STATUS_LABELS.get(status, status)
 
 
 def _tasks_table(reports: list[Report]) -> str:

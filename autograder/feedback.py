@@ -33,18 +33,20 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 
 from .files import write_atomically
 from .report import Report
+from .status import Status
 
 log = logging.getLogger(__name__)
 
 STATUS_LABELS = {
-    "passed": "выполнено",
-    "partial": "выполнено частично",
-    "failed": "не пройдено",
-    "error": "ошибка в коде",
-    "not_attempted": "не выполнено",
-    "timeout": "превышено время",
-    "kernel_died": "ядро Python упало",
-    "tampered": "механизм проверки изменён (передано преподавателю)",
+    Status.PASSED: "выполнено",
+    Status.PARTIAL: "выполнено частично",
+    Status.FAILED: "не пройдено",
+    Status.ERROR: "ошибка в коде",
+    Status.NOT_ATTEMPTED: "не выполнено",
+    Status.TIMEOUT: "превышено время",
+    Status.KERNEL_DIED: "ядро Python упало",
+    Status.TAMPERED: "механизм проверки изменён (передано преподавателю)",
+    Status.NOT_GRADED: "не оценено",
 }
 PLOTS_MODULE = "feedback_plots.py"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import nbformat
+import pytest
 
 from . import runner
 from .assignment import Assignment
@@ -22,19 +23,20 @@ from .student_kit import is_student_kit
 from .warm import BootedKernel, WarmKernels
 from .notebook import grade_id, read_submission, rebuild
 from .report import CheckResult, Report, TaskResult
+from .status import WHOLE_TASK, Status
 
 _STATUS_MESSAGES = {
-    runner.NOT_ATTEMPTED: "Задание не выполнено: в ячейке `{task}` осталась заглушка `raise NotImplementedError()`.",
-    runner.TIMEOUT: "Не проверено: выполнение остановлено по лимиту времени ({error}). "
+    Status.NOT_ATTEMPTED: "Задание не выполнено: в ячейке `{task}` осталась заглушка `raise NotImplementedError()`.",
+    Status.TIMEOUT: "Не проверено: выполнение остановлено по лимиту времени ({error}). "
                     "Проверьте бесконечные циклы и слишком долгие вычисления.",
-    runner.KERNEL_DIED: "Не проверено: ядро Python аварийно завершилось ({error}) — например, "
+    Status.KERNEL_DIED: "Не проверено: ядро Python аварийно завершилось ({error}) — например, "
                         "не хватило памяти или код вызвал выход из процесса.",
-    runner.ERROR: "Ячейка `{task}` завершилась ошибкой: {error}",
-    runner.REFUSED: "Код задания не запускался при проверке: он обращается к внутренностям интерпретатора, "
+    Status.ERROR: "Ячейка `{task}` завершилась ошибкой: {error}",
+    Status.REFUSED: "Код задания не запускался при проверке: он обращается к внутренностям интерпретатора, "
                     "torch или ядра Jupyter ({error}). Модули sys, gc, inspect, ctypes, threading, os, "
                     "exec/eval, get_ipython, torch._C, torch.library, torch.overrides, getattr с вычисляемым "
                     "именем и __атрибуты__ для решения не нужны: решите задание обычными средствами torch.",
-    runner.TAMPERED: "Задание не засчитано: во время проверки оказалось, что код ноутбука изменил механизм "
+    Status.TAMPERED: "Задание не засчитано: во время проверки оказалось, что код ноутбука изменил механизм "
                      "проверки ({error}). Работа передана преподавателю для разбора.",
 }
 
@@ -217,14 +219,14 @@ class Grading:
         exc = excinfo.value
         if isinstance(exc, AssertionError):
             message = str(exc).split("\nassert ")[0].strip() or "проверка не пройдена"
-        elif hasattr(exc, "msg") and type(exc).__name__ == "Failed":  # pytest.fail(...)
+        elif isinstance(exc, pytest.fail.Exception):  # pytest.fail(...)
             message = exc.msg
         elif isinstance(exc, SubmissionError):
             message = str(exc)
         else:
             message = f"внутренняя ошибка проверки, сообщите преподавателю ({type(exc).__name__}: {exc})"
         run_task = self._run.tasks.get(task) if self._run else None
-        if run_task is not None and run_task.status == runner.ERROR and run_task.error not in message:
+        if run_task is not None and run_task.status == Status.ERROR and run_task.error not in message:
             message += f" (ячейка задания завершилась ошибкой: {run_task.error})"
         return message
 
@@ -269,11 +271,11 @@ def _with_requirements(checks: list, requires: dict) -> list:
 
 
 def _task_status(run_task: Optional[runner.TaskRun], score: float, max_score: float) -> str:
-    if run_task is not None and run_task.status in (runner.NOT_ATTEMPTED, runner.TIMEOUT, runner.KERNEL_DIED,
-                                                    runner.TAMPERED):
+    if run_task is not None and run_task.status in WHOLE_TASK:
         return run_task.status
     if max_score and score == max_score:
-        return "passed"
+        return Status.PASSED
     if score > 0:
-        return "partial"
-    return "error" if run_task is not None and run_task.status in (runner.ERROR, runner.REFUSED) else "failed"
+        return Status.PARTIAL
+    return Status.ERROR if run_task is not None and run_task.status in (Status.ERROR, Status.REFUSED) \
+        else Status.FAILED

@@ -18,6 +18,7 @@ from .checks import OBSERVER_ATTR
 from .grading import Grading
 from .errors import KernelStartFailed
 from .report import CheckResult
+from .status import Status
 
 PLUGIN_NAME = "autograder-grading"
 GRADING = pytest.StashKey[Grading]()
@@ -57,7 +58,7 @@ def task(request, notebook_run) -> runner.TaskRun:
     grading = request.config.stash[GRADING]
     marker = request.node.get_closest_marker("check")
     task = notebook_run.tasks[marker.kwargs["task"]]
-    if task.status != runner.OK and (task.status != runner.ERROR or not task.observations):
+    if task.status != Status.OK and (task.status != Status.ERROR or not task.observations):
         pytest.fail(grading.status_message(task), pytrace=False)
     return task
 

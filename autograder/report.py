@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-
-# Statuses that decide every check of a task at once (nothing could be observed).
-WHOLE_TASK_STATUSES = ("not_attempted", "timeout", "kernel_died", "tampered")
-TAMPERED = "tampered"  # the probe's machinery was changed: 0 points and a flag for the TA
+from .status import WHOLE_TASK, Status
 
 
 @dataclass
@@ -28,7 +25,7 @@ class CheckResult:
 class TaskResult:
     score: float
     max_score: float
-    status: str  # passed, partial, failed, error, not_attempted, timeout, kernel_died, tampered
+    status: Status  # passed, partial, failed, error, not_attempted, timeout, kernel_died, tampered
     checks: list = field(default_factory=list)
     feedback: dict = field(default_factory=dict)  # the student's own data for feedback plots
 
@@ -52,7 +49,7 @@ class Report:
     @property
     def tampered(self) -> list:
         """Tasks whose probes found the grader's machinery changed: a TA should look at them."""
-        return [name for name, task in self.tasks.items() if task.status == TAMPERED]
+        return [name for name, task in self.tasks.items() if task.status == Status.TAMPERED]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,7 +79,7 @@ class Report:
         for name, task in self.tasks.items():
             lines.append(f"{name:<{width}}  {_points(task.score):>5} / {_points(task.max_score):<5}  {task.status}")
             failing = [c for c in task.checks if not c.passed and (show_hidden or not c.hidden)]
-            if task.status in WHOLE_TASK_STATUSES:
+            if task.status in WHOLE_TASK:
                 failing = failing[:1]  # every check says the same: say it once
             for check in failing:
                 lines.append(f"{'':<{width}}    - {check.name}: {check.message}")

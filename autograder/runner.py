@@ -24,14 +24,7 @@ from .kernel import KernelSession
 from .needed_cells import CellPlan, exposed_reads, surely_binds
 from .notebook import grade_id, is_solution, is_test, refused_internals
 from .regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
-
-# How a task's place ended, before any check looked at it.  REFUSED: the perimeter kept the
-# student's code from running (see ``perimeter``).
-OK, ERROR, NOT_ATTEMPTED, TIMEOUT, KERNEL_DIED = "ok", "error", "not_attempted", "timeout", "kernel_died"
-REFUSED = "refused"
-# TAMPERED: the probe's machinery was found changed while observing the task (see ``kernel_side.tampering``).
-TAMPERED = "tampered"
-
+from .status import Status
 
 # What a student needs to know to understand some errors of their cell in grading.
 _HINTS = {"NameError": " (при проверке из ваших собственных ячеек выполняются только импорты и определения "
@@ -41,7 +34,7 @@ _HINTS = {"NameError": " (при проверке из ваших собстве
 @dataclass
 class TaskRun:
     grade_id: str
-    status: str = TIMEOUT  # a task whose place is never reached was cut off by a stop
+    status: Status = Status.TIMEOUT  # a task whose place is never reached was cut off by a stop
     cell_index: Optional[int] = None
     error: Optional[str] = None  # "ValueError: ..." raised by the student's code at the place
     observations: dict = field(default_factory=dict)
@@ -165,7 +158,7 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                              frozenset(not_set), tampered)
             except (KernelTimeout, KernelDied) as stop:
                 run.stopped = f"cell {index}: {stop}"
-                status = TIMEOUT if isinstance(stop, KernelTimeout) else KERNEL_DIED
+                status = Status.TIMEOUT if isinstance(stop, KernelTimeout) else Status.KERNEL_DIED
                 for later in places.values():
                     if tasks[later].cell_index is None or later == gid:
                         tasks[later].status, tasks[later].error = status, str(stop)
@@ -203,21 +196,23 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
              unset: frozenset = frozenset(), tampered: Optional[str] = None) -> None:
     task.cell_index = index
     if tampered:
-        task.status, task.error = TAMPERED, tampered
+        task.status, task.error = Status.TAMPERED, tampered
         return
     refused = refused_internals(kernel.nb.cells[index])
     if refused:
-        task.status, task.error = REFUSED, "; ".join(refused)
+        task.status, task.error = Status.REFUSED, "; ".join(refused)
         return
     regions = [strip_timing_magics(region) for region in
                extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)]
     if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
-        task.status = NOT_ATTEMPTED
+        task.status = Status.NOT_ATTEMPTED
         return
     if escapes_template(assignment.tasks[task.grade_id].template, regions):
-        task.status, task.error = ERROR, "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
+        task.status = Status.ERROR
+        task.error = "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
         return
-    task.status, task.error = (ERROR, f"{error[0]}: {error[1]}{_HINTS.get(error[0], '')}") if error else (OK, None)
+    task.status, task.error = (Status.ERROR, f"{error[0]}: {error[1]}{_HINTS.get(error[0], '')}") if error \
+        else (Status.OK, None)
     task_observers = observers.get(task.grade_id)
     if not task_observers:
         return
@@ -233,8 +228,9 @@ def _observe(task: TaskRun, index: int, error: Optional[tuple], kernel: KernelSe
             observations.update(observer(probe))
         task.observations = observations
     except ProbeTampered as exc:
-        task.status, task.error, task.observations = TAMPERED, str(exc), {}
+        task.status, task.error, task.observations = Status.TAMPERED, str(exc), {}
     except (KernelTimeout, KernelDied, NeedsFullRun):
         raise
     except Exception as exc:  # whatever a reply made the grader's reading of it raise costs this task only
-        task.status, task.error = ERROR, f"the grader could not read the kernel's state ({type(exc).__name__}: {exc})"
+        task.status = Status.ERROR
+        task.error = f"the grader could not read the kernel's state ({type(exc).__name__}: {exc})"
