@@ -1,4 +1,5 @@
-"""The vocabulary of an assignment's check modules (``assignments/<name>/test_*.py``).
+"""The vocabulary of an assignment's check modules (``assignments/<name>/test_*.py``): a
+check module needs nothing else of the engine (``from autograder.checks import ...``).
 
 A check module pairs, for one task, an *observer* (runs at the task's place in the
 notebook, talks to the kernel, returns plain data) with *checks* (pytest tests that judge
@@ -38,6 +39,19 @@ import numpy as np
 import pytest
 
 from . import wire
+from .errors import ProbeFailed
+from .source_analysis import float_literals, parse_region, python_loops, reachable_definitions, replace_floats
+
+__all__ = [
+    # marking checks and observers
+    "check", "observer", "visible_twin",
+    # judging what an observer saw (student-facing messages)
+    "assert_close", "describe", "require_device", "require_success", "require_tensor",
+    # what observers send and read: inputs for the kernel, and the values it answers with
+    "wire", "ProbeFailed",
+    # reading the student's code (constraints such as "no loops" or "computed, not typed")
+    "float_literals", "parse_region", "python_loops", "reachable_definitions", "replace_floats",
+]
 
 OBSERVER_ATTR = "__autograder_observes__"
 COUNTS_FIRST_RUN_ATTR = "__autograder_counts_first_run__"

@@ -2,9 +2,8 @@
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from autograder import wire
-from autograder.checks import assert_close, check, observer, require_tensor
-from autograder.source_analysis import parse_region, python_loops, reachable_definitions
+from autograder.checks import (assert_close, check, observer, parse_region, python_loops, reachable_definitions,
+                               require_tensor, wire)
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")

@@ -1,8 +1,7 @@
 """cosine_matrix, hidden part: the region re-run on X, Y the student never sees."""
 import numpy as np
 
-from autograder import wire
-from autograder.checks import assert_close, check, observer, require_success, visible_twin
+from autograder.checks import assert_close, check, observer, require_success, visible_twin, wire
 
 visible = visible_twin(__file__)
 TASK = visible.TASK

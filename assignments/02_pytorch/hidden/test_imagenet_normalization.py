@@ -1,6 +1,6 @@
 """imagenet_normalization, hidden part: the region re-run with other constants."""
-from autograder.checks import assert_close, check, observer, require_success, require_tensor, visible_twin
-from autograder.source_analysis import parse_region, replace_floats
+from autograder.checks import (assert_close, check, observer, parse_region, replace_floats, require_success,
+                               require_tensor, visible_twin)
 
 visible = visible_twin(__file__)
 TASK, FILL, MEAN, STD = visible.TASK, visible.FILL, visible.MEAN, visible.STD

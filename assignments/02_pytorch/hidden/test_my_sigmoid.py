@@ -2,8 +2,7 @@
 ctx, torch's gradcheck (run in the grader, see the visible module) and the Hessian."""
 import numpy as np
 
-from autograder import wire
-from autograder.checks import assert_close, check, observer, require_success, require_tensor, visible_twin
+from autograder.checks import assert_close, check, observer, require_success, require_tensor, visible_twin, wire
 
 visible = visible_twin(__file__)
 TASK = visible.TASK

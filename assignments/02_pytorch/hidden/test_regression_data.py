@@ -1,6 +1,5 @@
 """regression_data, hidden part: the region re-run on other xs, ys."""
-from autograder import wire
-from autograder.checks import assert_close, check, observer, require_device, require_success, visible_twin
+from autograder.checks import assert_close, check, observer, require_device, require_success, visible_twin, wire
 
 visible = visible_twin(__file__)
 TASK, NAMES = visible.TASK, visible.NAMES

@@ -1,8 +1,7 @@
 """imagenet_normalization: per-channel mean of a 1×3×224×224 tensor of 0.5 after ImageNet normalization."""
 import numpy as np
 
-from autograder.checks import assert_close, check, observer, require_tensor
-from autograder.source_analysis import float_literals, parse_region
+from autograder.checks import assert_close, check, float_literals, observer, parse_region, require_tensor
 
 TASK = "imagenet_normalization"
 FILL = 0.5

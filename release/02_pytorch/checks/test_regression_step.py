@@ -4,8 +4,7 @@ import textwrap
 
 import numpy as np
 
-from autograder import wire
-from autograder.checks import assert_close, check, observer, require_success, require_tensor
+from autograder.checks import assert_close, check, observer, require_success, require_tensor, wire
 
 TASK = "regression_step"
 MODEL = "def model(x, a, b, c):\n    return a * x ** 2 + b * x + c\n"

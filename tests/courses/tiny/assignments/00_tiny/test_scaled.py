@@ -1,8 +1,7 @@
 """Checks of the tiny course's `scaled` task: a region inside a function template."""
 import numpy as np
 
-from autograder import wire
-from autograder.checks import check, observer, require_tensor
+from autograder.checks import check, observer, require_tensor, wire
 
 TASK = "scaled"
 

@@ -1,8 +1,7 @@
 """Checks of the tiny course's `squares` task (engine self-tests)."""
 import numpy as np
 
-from autograder import wire
-from autograder.checks import check, observer, require_tensor
+from autograder.checks import check, observer, require_tensor, wire
 
 TASK = "squares"
 
