@@ -44,7 +44,7 @@ from .source_analysis import float_literals, parse_region, python_loops, reachab
 
 __all__ = [
     # marking checks and observers
-    "check", "observer", "visible_twin",
+    "check", "observer", "visible_twin", "assignment_module",
     # judging what an observer saw (student-facing messages)
     "assert_close", "describe", "require_device", "require_success", "require_tensor",
     # what observers send and read: inputs for the kernel, and the values it answers with
@@ -78,8 +78,20 @@ def visible_twin(hidden_module_file: str) -> ModuleType:
     the helpers they share; imported once, under a name of its own (pytest's copy of it is
     the one whose checks run)."""
     hidden = Path(hidden_module_file).resolve()
-    path = hidden.parent.parent / hidden.name
-    name = "autograder_visible_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    return _import_once(hidden.parent.parent / hidden.name)
+
+
+def assignment_module(caller_file: str, name: str) -> ModuleType:
+    """A helper module of the caller's assignment (``assignments/<name>/<module>.py``), from a
+    check module there or in its ``hidden/`` folder, or from the feedback plots."""
+    folder = Path(caller_file).resolve().parent
+    path = folder / f"{name}.py" if (folder / f"{name}.py").exists() else folder.parent / f"{name}.py"
+    return _import_once(path)
+
+
+def _import_once(path: Path) -> ModuleType:
+    """The module at ``path``, imported once under a name made from the path."""
+    name = "autograder_course_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)

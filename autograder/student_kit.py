@@ -7,8 +7,9 @@ release:
 
 - ``<name>.ipynb`` -- an untouched copy of the release: the template the student's regions
   are read against (their own copy of the notebook is the one they edit);
-- ``test_*.py`` -- the assignment's visible check modules (``assignments/<name>/test_*.py``;
-  the ``hidden/`` folder, the source notebook and the course's config stay with the course);
+- ``*.py`` -- the assignment's visible check modules and their helpers
+  (``assignments/<name>/*.py``; the ``hidden/`` folder, the source notebook and the
+  course's config stay with the course);
 - ``assignment.json`` -- which assignment this is.
 
 With it and the grader installed (``pip install`` of this package: the engine, no course
@@ -36,7 +37,7 @@ def build_student_kit(course_root: Path, name: str) -> Path:
         shutil.rmtree(kit)
     kit.mkdir(parents=True)
     shutil.copyfile(release / f"{name}.ipynb", kit / f"{name}.ipynb")
-    for module in sorted((course_root / "assignments" / name).glob("test_*.py")):
+    for module in sorted((course_root / "assignments" / name).glob("*.py")):  # checks and their helpers
         shutil.copyfile(module, kit / module.name)
     (kit / MANIFEST).write_text(json.dumps({"assignment": name}) + "\n", encoding="utf-8")
     return kit

@@ -22,7 +22,7 @@ def task_with_curve(curve):
 
 
 def noise_floor():
-    xs, ys = checks.seminar_data()
+    _, xs, ys = checks.seminar.regression_data()
     return np.mean((np.polyval(np.polyfit(xs, ys, 2), xs) - ys) ** 2)
 
 

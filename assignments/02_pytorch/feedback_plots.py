@@ -11,18 +11,12 @@ Figures are plain ``matplotlib.figure.Figure`` objects (no pyplot): no global st
 import numpy as np
 from matplotlib.figure import Figure
 
+from autograder.checks import assignment_module
+
+seminar = assignment_module(__file__, "seminar")
 TASK = "regression_step"
 PARAMETERS = ("a", "b", "c")
 PLOTTABLE = 1e100  # larger magnitudes are drawn as gaps (see _finite)
-
-
-def seminar_data():
-    """The notebook's data cell, regenerated exactly: true (a, b, c), then 100 noisy points."""
-    random = np.random.RandomState(1234)
-    true = (random.uniform(1, 5), random.uniform(-3, 3), random.uniform(-3, 3))
-    xs = random.uniform(-3, 3, size=100)
-    ys = true[0] * xs ** 2 + true[1] * xs + true[2] + random.normal(0, 1, size=100)
-    return true, xs, ys
 
 
 def plots(report) -> list:
@@ -41,7 +35,7 @@ def plots(report) -> list:
 
 def fit_figure(fit) -> Figure:
     """The data points, the true parabola, and the one the student trained."""
-    true, xs, ys = seminar_data()
+    true, xs, ys = seminar.regression_data()
     grid = np.linspace(-3, 3, 200)
     figure = Figure(figsize=(6, 4))
     axes = figure.add_subplot()
@@ -74,7 +68,7 @@ def loss_figure(losses) -> Figure:
 
 def parameters_figure(history: dict) -> Figure:
     """Each parameter's trajectory, with its true value as a dashed line of the same colour."""
-    true, _, _ = seminar_data()
+    true, _, _ = seminar.regression_data()
     figure = Figure(figsize=(6, 4))
     axes = figure.add_subplot()
     for name, value, colour in zip(PARAMETERS, true, ("tab:red", "tab:green", "tab:blue")):

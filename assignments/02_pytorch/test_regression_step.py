@@ -4,8 +4,9 @@ import textwrap
 
 import numpy as np
 
-from autograder.checks import assert_close, check, observer, require_success, require_tensor, wire
+from autograder.checks import assert_close, assignment_module, check, observer, require_success, require_tensor, wire
 
+seminar = assignment_module(__file__, "seminar")
 TASK = "regression_step"
 MODEL = "def model(x, a, b, c):\n    return a * x ** 2 + b * x + c\n"
 PUBLIC_EXAMPLE = {"a": 1.5, "b": -0.5, "c": 0.25, "x": 2.0, "y": 3.0}
@@ -18,13 +19,6 @@ CURVES_SOURCE = "import numpy\n" + "".join(
     for name in CURVES)
 FINAL_LOSS_FACTOR = 1.25
 LOWEST_LOSS_FACTOR = 0.8  # a mean squared error cannot go far below the least-squares one
-
-
-def seminar_data():
-    random = np.random.RandomState(1234)
-    a, b, c = random.uniform(1, 5), random.uniform(-3, 3), random.uniform(-3, 3)
-    xs = random.uniform(-3, 3, size=100)
-    return xs, a * xs ** 2 + b * xs + c + random.normal(0, 1, size=100)
 
 
 def one_step(probe, example, device):
@@ -122,7 +116,7 @@ def test_step_on_example(task):
 @check(TASK, points=1)
 def test_training_converges(task):
     """После обучения a, b, c близки к решению МНК."""
-    xs, ys = seminar_data()
+    _, xs, ys = seminar.regression_data()
     fit = np.polyfit(xs, ys, 2)
     trained = np.array([require_tensor(task.observations[name], name).values.reshape(-1)[0] for name in "abc"],
                        dtype=np.float64)
@@ -140,7 +134,7 @@ def test_loss_decreases(task):
                            "loss_list", allow_numpy=True).values
     assert curve.ndim == 1 and curve.size >= 10, "`loss_list` должен содержать средний loss каждой эпохи."
     assert np.all(np.isfinite(curve)), "в `loss_list` есть nan/inf — обучение разошлось."
-    xs, ys = seminar_data()
+    _, xs, ys = seminar.regression_data()
     best = np.mean((np.polyval(np.polyfit(xs, ys, 2), xs) - ys) ** 2)
     start, end = curve[:10].mean(), curve[-10:].mean()
     # A torch.randn start is nearly always far above the noise floor; about one in 3,000 draws
