@@ -19,7 +19,7 @@ from .warm import WarmKernels
 
 
 
-def grade_submission(path: Path | str, assignment: str | Assignment = "02_pytorch", course_root: Path | str = ".",
+def grade_submission(path: Path | str, assignment: str | Assignment, course_root: Path | str = ".",
                      student: str | None = None, visible_only: bool = False,
                      notebook: nbformat.NotebookNode | None = None, sandbox: bool | None = None,
                      warm: WarmKernels | None = None, autograded: Path | None = None) -> Report:

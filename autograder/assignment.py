@@ -35,6 +35,20 @@ class Task:
     test_points: float | None
 
 
+def assignments_of(course_root: Path | str) -> list:
+    """The names of the course's assignments (folders of ``assignments/``), sorted."""
+    return sorted(folder.name for folder in (Path(course_root) / "assignments").glob("*") if folder.is_dir())
+
+
+def only_assignment(course_root: Path | str) -> str:
+    """The course's one assignment; ``AssignmentError`` when there is none or several to choose from."""
+    available = assignments_of(course_root)
+    if len(available) != 1:
+        raise AssignmentError(f"{Path(course_root) / 'assignments'}: name the assignment "
+                              f"(found: {', '.join(available) or 'none'})")
+    return available[0]
+
+
 class Assignment:
     def __init__(self, name: str, course_root: Path | str = "."):
         self.name = name

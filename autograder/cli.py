@@ -75,17 +75,13 @@ def _parser() -> argparse.ArgumentParser:
 def _assignment_name(args, notebook: Path | None) -> str:
     """The assignment the user named; else the one the notebook's file is named after; else the
     course's only one."""
+    from .assignment import assignments_of, only_assignment
+
     if args.assignment:
         return args.assignment
-    available = sorted(folder.name for folder in (args.course_dir / "assignments").glob("*") if folder.is_dir())
-    if notebook is not None and notebook.stem in available:
+    if notebook is not None and notebook.stem in assignments_of(args.course_dir):
         return notebook.stem
-    if len(available) == 1:
-        return available[0]
-    from .errors import AssignmentError
-
-    where = args.course_dir / "assignments"
-    raise AssignmentError(f"{where}: name the assignment with --assignment (found: {', '.join(available) or 'none'})")
+    return only_assignment(args.course_dir)
 
 
 def _grade(args) -> int:

@@ -13,7 +13,7 @@ Layout inside the container (``/autograder`` is the root)::
     /autograder/submission_metadata.json Gradescope's: the submitters (their e-mails name the student)
     /autograder/results/results.json     written here, in Gradescope's format
 
-Environment (defaults in brackets): ``AUTOGRADER_ASSIGNMENT`` [02_pytorch],
+Environment (defaults in brackets): ``AUTOGRADER_ASSIGNMENT`` [the course's only assignment],
 ``AUTOGRADER_COURSE_ROOT`` [<root>/source], ``AUTOGRADER_GRADESCOPE_ROOT`` [/autograder, tests
 point it elsewhere].
 
@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from .api import grade_submission
+from .assignment import only_assignment
 from .feedback import gradescope_results, results_json, write_atomically
 from .errors import SubmissionError
 
@@ -41,8 +42,8 @@ COURSE_ROOT_ENV = "AUTOGRADER_COURSE_ROOT"
 def main(root: Path | None = None) -> int:
     """Grade the submission under ``root`` and write ``root/results/results.json``."""
     root = Path(root or os.environ.get(ROOT_ENV, "/autograder"))
-    assignment = os.environ.get(ASSIGNMENT_ENV, "02_pytorch")
     course_root = Path(os.environ.get(COURSE_ROOT_ENV, root / "source"))
+    assignment = os.environ.get(ASSIGNMENT_ENV) or only_assignment(course_root)
     started = time.monotonic()
     try:
         report = grade_submission(find_notebook(root / "submission"), assignment, course_root,

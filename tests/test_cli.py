@@ -44,7 +44,7 @@ def test_the_assignment_is_the_notebooks_name_or_the_courses_only_one(tmp_path):
     course = _course(tmp_path, "01_numpy", "02_pytorch")
     assert cli._assignment_name(_args(course), Path("02_pytorch.ipynb")) == "02_pytorch"
     assert cli._assignment_name(_args(course, "01_numpy"), Path("02_pytorch.ipynb")) == "01_numpy"
-    with pytest.raises(AssignmentError, match="--assignment.*01_numpy, 02_pytorch"):
+    with pytest.raises(AssignmentError, match="name the assignment.*01_numpy, 02_pytorch"):
         cli._assignment_name(_args(course), Path("alice.ipynb"))
     only = _course(tmp_path / "other", "02_pytorch")
     assert cli._assignment_name(_args(only), Path("alice.ipynb")) == "02_pytorch"
