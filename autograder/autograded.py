@@ -16,7 +16,7 @@ from nbformat.v4 import new_output
 
 from .files import write_atomically
 from .notebook import grade_id, nbgrader_meta
-from .report import Report
+from .report import Report, scaled_score
 
 
 def _verdicts(task) -> str:
@@ -34,8 +34,7 @@ def put_scores_in_test_cells(nb: nbformat.NotebookNode, report: Report, tasks: d
         if task_name is None or cell.cell_type != "code":
             continue
         task = report.tasks[task_name]
-        points = float(nbgrader_meta(cell)["points"])
-        score = round(points * task.score / task.max_score, 4) if task.max_score else 0.0
+        score = scaled_score(task, float(nbgrader_meta(cell)["points"]))
         cell.outputs = [new_output("display_data", data={"text/plain": _verdicts(task)}),
                         new_output("execute_result", data={"text/plain": f"{score:g}"}, execution_count=1)]
     return nb

@@ -93,7 +93,6 @@ def grade_one(path: str, assignment: str, course: str, student: str, sha256: str
     Plain data goes back to the coordinator, which may be on another machine (Dask); the
     graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
     (which every worker sees at the same path)."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # see cli.main
     from .api import grade_submission
     from .errors import AutograderError
     from .warm import process_warm_kernels

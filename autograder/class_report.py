@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .feedback import STATUS_LABELS, esc, figure_png, html_page, image, points, write_atomically
-from .report import Report
+from .feedback import STATUS_LABELS, esc, figure_png, html_page, image, write_atomically
+from .report import Report, points
 from .status import WHOLE_TASK, Status
 
 GRADES_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",

@@ -147,9 +147,6 @@ def _batch(args) -> int:
 
 def main(argv=None) -> int:
     """The ``autograder`` console script and ``python -m autograder``."""
-    # jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, for IRI
-    # formats that no notebook uses; building its grammar costs about a second at every start.
-    sys.modules.setdefault("rfc3987_syntax", None)
     from .errors import AutograderError
 
     args = _parser().parse_args(argv)

@@ -32,7 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 
 from .files import write_atomically
-from .report import Report
+from .report import Report, points
 from .status import Status
 
 log = logging.getLogger(__name__)
@@ -260,6 +260,3 @@ def esc(text) -> str:
     """Every piece of text from a report goes through here: messages quote student code (``<``, ``&``)."""
     return html.escape(str(text), quote=True)
 
-
-def points(value: float) -> str:
-    return f"{value:g}"

@@ -15,7 +15,7 @@ from traitlets.config import Config
 
 from .errors import GradebookError
 from .quiet import silence_nbgrader_gradebook_warnings
-from .report import Report
+from .report import Report, scaled_score
 
 NEEDS_MANUAL_GRADING = "needs manual grading"
 
@@ -56,8 +56,7 @@ class Gradebook:
                 if grade.name in self.cells:
                     task_name, points = self.cells[grade.name]
                     task = report.tasks.get(task_name)
-                    grade.auto_score = round(points * task.score / task.max_score, 4) \
-                        if task is not None and task.max_score else 0.0
+                    grade.auto_score = scaled_score(task, points) if task is not None else 0.0
                     grade.needs_manual_grade = False
                 elif grade.manual_score is None:  # a written answer: formgrader lists it for a TA
                     grade.needs_manual_grade = bool(report.tasks)

@@ -24,7 +24,6 @@ from .perimeter import REFUSAL, internals_used
 from .regions import fill_template, region_spans
 from .source_analysis import parse_python
 
-MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
 
 
@@ -55,7 +54,7 @@ def is_trusted(cell) -> bool:
     return grade_id(cell) is not None and not meta.get("solution") and (meta.get("grade") or meta.get("locked"))
 
 
-def read_submission(path: Path, max_bytes: int = MAX_SUBMISSION_BYTES) -> nbformat.NotebookNode:
+def read_submission(path: Path, max_bytes: int) -> nbformat.NotebookNode:
     """Read a notebook file, or raise ``SubmissionError`` saying in one line what is wrong."""
     path = Path(path)
     try:

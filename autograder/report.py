@@ -30,6 +30,11 @@ class TaskResult:
     feedback: dict = field(default_factory=dict)  # the student's own data for feedback plots
 
 
+def scaled_score(task: "TaskResult", points_of_cell: float) -> float:
+    """A task's score on nbgrader's scale: the points of its test cell, in proportion."""
+    return round(points_of_cell * task.score / task.max_score, 4) if task.max_score else 0.0
+
+
 @dataclass
 class Report:
     assignment: str
@@ -77,13 +82,13 @@ class Report:
         width = max([len(name) for name in self.tasks] + [len("task")])
         lines = [f"{'task':<{width}}  {'score':>11}  status"]
         for name, task in self.tasks.items():
-            lines.append(f"{name:<{width}}  {_points(task.score):>5} / {_points(task.max_score):<5}  {task.status}")
+            lines.append(f"{name:<{width}}  {points(task.score):>5} / {points(task.max_score):<5}  {task.status}")
             failing = [c for c in task.checks if not c.passed and (show_hidden or not c.hidden)]
             if task.status in WHOLE_TASK:
                 failing = failing[:1]  # every check says the same: say it once
             for check in failing:
                 lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
-        lines.append(f"{'total':<{width}}  {_points(self.total):>5} / {_points(self.max_total):<5}")
+        lines.append(f"{'total':<{width}}  {points(self.total):>5} / {points(self.max_total):<5}")
         reasons: dict = {}
         for skipped in self.skipped:
             reasons.setdefault(skipped["reason"], []).append(f"{skipped['task']}.{skipped['name']}")
@@ -105,5 +110,6 @@ def _known(dataclass_type, data: dict) -> dict:
     return {key: value for key, value in data.items() if key in names}
 
 
-def _points(value: float) -> str:
+def points(value: float) -> str:
+    """A score as people write it: 5, 2.5, 0.25."""
     return f"{value:g}"

@@ -4,6 +4,7 @@ import json
 import nbformat
 import pytest
 
+from autograder.config import Grader
 from autograder.definitions import LEFT_OUT
 from autograder.notebook import SELF_CHECK_TAG, SubmissionError, grade_id, read_submission, rebuild, \
     refused_internals
@@ -12,6 +13,7 @@ from corpus import REPO
 TINY = REPO / "tests/courses/tiny"
 RELEASE = nbformat.read(TINY / "release/00_tiny/00_tiny.ipynb", as_version=4)
 SOURCE = nbformat.read(TINY / "source/00_tiny/00_tiny.ipynb", as_version=4)
+LIMIT = Grader().max_submission_mb * 2**20  # the course config's default
 
 
 @pytest.mark.parametrize("content, problem", [
@@ -27,7 +29,7 @@ def test_bad_files_give_one_line_naming_file_and_problem(tmp_path, content, prob
     path = tmp_path / "sub.ipynb"
     path.write_bytes(content)
     with pytest.raises(SubmissionError) as error:
-        read_submission(path)
+        read_submission(path, LIMIT)
     message = str(error.value)
     assert message.startswith(str(path)) and problem in message and "\n" not in message
 
@@ -44,7 +46,7 @@ def test_a_large_valid_notebook_is_read(tmp_path):
     nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "A" * 5_000_000})]
     path = tmp_path / "image.ipynb"
     nbformat.write(nb, path)
-    assert read_submission(path).cells[0].source == "x = 1"
+    assert read_submission(path, LIMIT).cells[0].source == "x = 1"
 
 
 def sources_by_id(nb):
