@@ -1,17 +1,16 @@
 """Kernels forked from a warm, sandboxed server instead of booted one by one.
 
 A fresh sandboxed kernel spends ~2.5 s of CPU before it runs a cell: ``import torch``
-alone is 1.6 s.  In a batch that is a third of each submission's CPU, and it is why two
-workers on two cores were only ~1.4x as fast as one.  So each grading process starts one
+alone is 1.6 s, a third of a submission's CPU in a batch.  So each grading process starts one
 *fork server* in a bubblewrap sandbox (read-only system, no network, a folder of its own
 for all its kernels' files); it imports torch, matplotlib and ipykernel once, before any
 student code exists, and forks each kernel from that state in ~0.1 s.  Every fork enters
 namespaces of its own (user without capabilities, pid with its own ``/proc``, mount with a
-fresh ``/tmp`` and only its own folder, network, IPC): see ``forkserver_side``.  A forked
+fresh capped ``/tmp`` and only its own folder, network, IPC): see ``forkserver_side``.  A forked
 kernel still serves one submission and dies after it, with everything it started.
 
 Where a fork cannot enter namespaces (no unprivileged user namespaces), or the sandbox is
-off, kernels are booted one by one as before (``Sandbox.fork_kernels``).
+off, each kernel is booted in a sandbox of its own (``Sandbox.fork_kernels``, ``sandbox``).
 """
 from __future__ import annotations
 
