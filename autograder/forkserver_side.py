@@ -24,7 +24,8 @@ The system is read-only and the network absent already: that is the server's own
 
 Protocol, one JSON line per message on a unix socket: the grader sends a kernel request;
 the server answers ``{"pid": N}`` once the kernel's file system is set up (N: the namespace's
-first process, which the grader puts in the kernel's cgroup) and waits for ``{"go": true}`` before starting the kernel; it sends
+first process, which the grader puts in the kernel's cgroup) and waits for ``{"go": true}``
+before starting the kernel; it sends
 ``{"exit": status}`` when the kernel has ended.  ``{"signal": N}`` signals the kernel.
 When the grader's end of the connection closes, the kernel is killed.
 """
@@ -105,7 +106,8 @@ def _own_filesystem(folder: str, workdir: str, sockets: str, kernels_root: str, 
     kept.append((folder, os.open(folder, os.O_PATH | os.O_DIRECTORY), False))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m" if scratch_mb else "mode=1777")
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"mode=1777,size={scratch_mb}m" if scratch_mb else "mode=1777")
     os.mkdir(SHARED_MEMORY_DIR, 0o1777)
     os.chmod(SHARED_MEMORY_DIR, 0o1777)  # mkdir's mode is masked by the umask
     _mount(SHARED_MEMORY_DIR, "/dev/shm", None, MS_BIND)

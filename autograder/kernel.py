@@ -373,7 +373,8 @@ class KernelSession:
         except (TypeError, ValueError):
             raise ProbeFailed("the kernel's answer to a probe is not valid JSON") from None
         if not isinstance(answer, dict) or "probe_error" in answer:
-            raise ProbeFailed(f"probe failed in the kernel: {answer.get('probe_error') if isinstance(answer, dict) else answer}")
+            problem = answer.get("probe_error") if isinstance(answer, dict) else answer
+            raise ProbeFailed(f"probe failed in the kernel: {problem}")
         if "tampered" in answer:
             raise ProbeTampered("; ".join(map(str, answer["tampered"])) if isinstance(answer["tampered"], list)
                                 else "the kernel reported tampering")

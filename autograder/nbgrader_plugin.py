@@ -47,6 +47,7 @@ class TrustedExecute(NbGraderPreprocessor):
     @staticmethod
     def _zero_all(nb, reason: str):
         for cell in nb.cells:
-            if cell.cell_type == "code" and nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution"):
+            meta = nbgrader_meta(cell)
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 cell.outputs = [new_output("error", ename="NotGradable", evalue=reason, traceback=[reason])]
         return nb

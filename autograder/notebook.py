@@ -79,7 +79,8 @@ def read_submission(path: Path, max_bytes: int) -> nbformat.NotebookNode:
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise SubmissionError(path, "not a Jupyter notebook (no cells)")
     if raw.get("nbformat") != 4:
-        raise SubmissionError(path, f"notebook format v{raw.get('nbformat')} is not supported; save it with Jupyter as v4")
+        raise SubmissionError(path, f"notebook format v{raw.get('nbformat')} is not supported; "
+                                    "save it with Jupyter as v4")
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb, relax_add_props=True)

@@ -185,7 +185,8 @@ def _missing_name(error: tuple):
 def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -> tuple:
     """Notebook indices of the cells to run, and for each skipped one the names it would set."""
     demonstrations = {position for position, index in enumerate(code_cells)
-                      if not is_solution(nb.cells[index]) and nb.cells[index].source in assignment.demonstration_sources}
+                      if not is_solution(nb.cells[index])
+                      and nb.cells[index].source in assignment.demonstration_sources}
     plan = CellPlan([nb.cells[index].source for index in code_cells], demonstrations)
     return ({code_cells[position] for position in plan.to_run},
             {index: plan.changed_by(position) for position, index in enumerate(code_cells)})

@@ -55,7 +55,8 @@ class Sandbox(Configurable):
     """Options of the sandbox, set in ``nbgrader_config.py`` as ``c.Sandbox.<name>``."""
 
     enabled = Bool(True, help="Run the kernel inside bubblewrap when bwrap is installed and usable.").tag(config=True)
-    network = Bool(False, help="Let the kernel reach the network (off: its own empty network namespace).").tag(config=True)
+    network = Bool(False, help="Let the kernel reach the network (off: its own empty network namespace)."
+                   ).tag(config=True)
     memory_mb = Integer(
         4096, help="Memory cap of the kernel in MiB, swap and its tmpfs (/tmp, /dev/shm) counted; 0 for none. "
                    "A memory cgroup where one can be created (cgroup v2 memory.max, v1 memory.limit_in_bytes), "
@@ -317,7 +318,8 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
             ([applied["memory"] + ", tmpfs counted"] if "memory" in applied else [])
             + (["RLIMIT_AS (address space)"] if address_space else []))
     elif settings.memory_mb:
-        limits["memory_mb"] = "not capped: NVIDIA GPU present and no memory cgroup (an address-space cap would stop CUDA)"
+        limits["memory_mb"] = ("not capped: NVIDIA GPU present and no memory cgroup "
+                               "(an address-space cap would stop CUDA)")
     if server is not None:
         limits["disk_mb"] = settings.disk_mb
         limits["disk_by"] = "one tmpfs for /tmp, /dev/shm and the working folder"
@@ -338,4 +340,5 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
         _scratch_shares(settings.disk_mb)[1])
     return KernelJail(prefix + _bubblewrap_args(settings.network, kernel_folders=(workdir, socket_dir),
                                                 scratch_mb=settings.disk_mb),
-                      "bubblewrap", "", limits, groups, started=f"booted ({fork_problem})" if fork_problem else "booted")
+                      "bubblewrap", "", limits, groups,
+                      started=f"booted ({fork_problem})" if fork_problem else "booted")

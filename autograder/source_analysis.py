@@ -190,7 +190,8 @@ def _opaque_attribute(name: str) -> bool:
     return name in _OPAQUE_MODULES | _OPAQUE_ATTRIBUTES or _is_dunder(name)
 
 
-def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset(), own_private: Container[str] = frozenset()) -> list:
+def opaque_code(tree: ast.AST, aliases: Container[str] = frozenset(),
+                own_private: Container[str] = frozenset()) -> list:
     """Where the code runs something no reading of it can check, or reaches into the interpreter,
     the framework's dispatch machinery or the kernel.
 

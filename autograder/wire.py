@@ -94,7 +94,8 @@ def decode(spec: Any) -> Any:
         raise WireError(f"unexpected {type(spec).__name__} in kernel reply")
     kind = spec.get("kind")
     if kind == "tensor":
-        if spec.get("torch_dtype") not in _TORCH_DTYPES or spec.get("type") not in ("torch.Tensor", "torch.nn.Parameter"):
+        if spec.get("torch_dtype") not in _TORCH_DTYPES \
+                or spec.get("type") not in ("torch.Tensor", "torch.nn.Parameter"):
             raise WireError(f"bad tensor header: {spec.get('type')!r} {spec.get('torch_dtype')!r}")
         values = None if spec.get("too_large") else _decode_array(spec)
         if values is not None and list(values.shape) != spec.get("shape"):

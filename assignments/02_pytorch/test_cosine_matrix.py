@@ -87,7 +87,8 @@ def test_no_python_loops(task):
     assert None not in (small, more_x, more_y), \
         "не удалось проследить выполнение решения (оно падает на других размерах или отключает трассировку)."
     assert max(more_x, more_y) - small < EXTRA_STEPS_PER_LOOP, \
-        "решение делает тем больше шагов Python, чем больше векторов: где-то есть цикл по строкам (возможно, во вспомогательной функции)."
+        ("решение делает тем больше шагов Python, чем больше векторов: где-то есть цикл по строкам "
+         "(возможно, во вспомогательной функции).")
     # The notebook's own run (11 and 17 rows) is counted too: a region that loops only there,
     # where it is not re-run by the grader, shows it here.
     first = task.observations["first_run_steps"]

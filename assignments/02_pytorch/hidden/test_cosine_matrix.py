@@ -10,8 +10,8 @@ TASK = visible.TASK
 @observer(TASK)
 def observe_hidden(probe):
     hidden = []
-    for m, n, dim in [(int(probe.rng.integers(3, 7)), int(probe.rng.integers(9, 20)), int(probe.rng.integers(3, 6))),
-                      (int(probe.rng.integers(13, 25)), int(probe.rng.integers(1, 5)), int(probe.rng.integers(12, 40)))]:
+    draw = lambda low, high: int(probe.rng.integers(low, high))  # noqa: E731
+    for m, n, dim in [(draw(3, 7), draw(9, 20), draw(3, 6)), (draw(13, 25), draw(1, 5), draw(12, 40))]:
         X, Y = rows_of_every_norm(probe.rng, m, dim), rows_of_every_norm(probe.rng, n, dim)
         run = probe.execute(probe.regions[0], {"X": wire.encode_input(X), "Y": wire.encode_input(Y),
                                                "m": m, "n": n, "dim": dim}, outputs=("cos_mat",))

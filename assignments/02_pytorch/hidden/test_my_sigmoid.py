@@ -35,7 +35,8 @@ def observe_hidden(probe):
     # Two forwards, then the backward of the FIRST: only state kept in ctx gives its gradient.
     x1, x2, go = rng.normal(0, 2, 6), rng.normal(0, 2, 6), rng.normal(0, 1, 6)
     seen["two_calls"] = (x1, go, probe.execute(
-        ("y1_ = MySigmoid.apply(x1_)\ny2_ = MySigmoid.apply(x2_)", "(g1_,) = __import__('torch').autograd.grad(y1_, x1_, go_)"),
+        ("y1_ = MySigmoid.apply(x1_)\ny2_ = MySigmoid.apply(x2_)",
+         "(g1_,) = __import__('torch').autograd.grad(y1_, x1_, go_)"),
         {"x1_": wire.encode_input(x1, requires_grad=True), "x2_": wire.encode_input(x2, requires_grad=True),
          "go_": wire.encode_input(go)}, outputs=("g1_",)))
     seen["gradcheck"] = visible.remote_gradcheck(probe, rng.normal(0, 2, 5))

@@ -70,7 +70,8 @@ def observe(probe):
 @check(TASK, points=0.5)
 def test_forward_example(task):
     """forward совпадает с сигмоидой на открытом примере."""
-    y = require_tensor(require_success(task.observations["public_forward"], "MySigmoid.apply(x)")["y_"], "MySigmoid.apply(x)")
+    values = require_success(task.observations["public_forward"], "MySigmoid.apply(x)")
+    y = require_tensor(values["y_"], "MySigmoid.apply(x)")
     assert y.dtype == "float32", f"MySigmoid должен сохранять тип входа (float32), а вернул {y.dtype}."
     assert_close(y.values, sigmoid(PUBLIC_X), "MySigmoid.apply(x)", rtol=1e-5, atol=1e-6)
 

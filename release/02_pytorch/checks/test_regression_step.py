@@ -93,7 +93,8 @@ def check_step(example, run, reveal, where):
     for name, grad in expected_grads.items():
         weight = require_tensor(values[name], name)
         assert accumulated.count(name) <= 1, \
-            f"{where}: градиент `{name}` накоплен {accumulated.count(name)} раз — `backward()` вызван больше одного раза."
+            (f"{where}: градиент `{name}` накоплен {accumulated.count(name)} раз — "
+             "`backward()` вызван больше одного раза.")
         assert np.allclose(weight.values, [example[name]]), \
             f"{where}: `{name}` изменился внутри вашего кода; шаг обновления делает шаблон после него."
         assert weight.grad is not None and weight.grad.values is not None, \
