@@ -182,11 +182,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment, config)
     collect_zips(course, assignment_name)
 
-    reports, work, handed_in = [], [], {}
+    reports, work, handed_in, kept_at = [], [], {}, {}
     for submission in find_submissions(course, assignment_name):
         handed_in[submission.student] = submission
         graded = autograded_path(course, config, assignment_name, submission.student)
-        kept = _previous_report(graded.with_name(REPORT), submission)
+        kept_at[submission.student] = graded.with_name(REPORT)
+        kept = _previous_report(kept_at[submission.student], submission)
         if refresh or (kept is not None and not force):
             reports += [kept] if kept is not None else []
         else:
@@ -210,8 +211,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         feedback(report)
         # the kept report last: it marks the student as done for a re-run, so a crash between
         # the writes means grading that student again, never a gradebook without the grade.
-        write_atomically(autograded_path(course, config, assignment_name, report.student).with_name(REPORT),
-                         report.to_json() + "\n")
+        write_atomically(kept_at[report.student], report.to_json() + "\n")
         reports.append(report)
         progress(report)
     if refresh:  # the TAs' hand grading, since: on every student's page

@@ -20,8 +20,6 @@ from .report import Report, scaled_score
 NEEDS_MANUAL_GRADING = "needs manual grading"
 
 
-
-
 class Gradebook:
     def __init__(self, db_url: str, course_id: str, assignment, config: Config):
         from nbgrader.api import Gradebook as NbgraderGradebook, MissingEntry
