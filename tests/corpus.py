@@ -26,6 +26,7 @@ Hostile cases (``submissions/hostile/``) use the same format.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import textwrap
@@ -138,3 +139,58 @@ def as_handed_in(case, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if original.metadata["nbgrader"].get("locked") or not original.metadata["nbgrader"].get("solution"):
                 cell.source = original.source
     return notebook
+
+
+# Fields of a report that depend on the run, not on the grader's verdict: left out when two
+# gradings of the same case are compared (tests/fixtures/corpus_reports.json).
+_RUN_FIELDS = ("duration_s", "graded_by")
+
+
+def comparable(report) -> dict:
+    """A report as plain data without its timings, floats to 6 significant digits, so that the
+    same verdicts compare equal across refactorings and machines of the same kind.  A long
+    series (a loss curve for the feedback plots) is kept as its length and digest."""
+    def rounded(value):
+        if isinstance(value, float):
+            return float(f"{value:.6g}")
+        if isinstance(value, dict):
+            return {key: rounded(item) for key, item in value.items()}
+        if isinstance(value, list):
+            items = [rounded(item) for item in value]
+            if len(items) > 12:
+                digest = hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+                return f"{len(items)} values, sha256 {digest}"
+            return items
+        return value
+    data = report.to_dict()
+    for name in _RUN_FIELDS:
+        data.pop(name, None)
+    return rounded(json.loads(json.dumps(data)))
+
+
+SNAPSHOT = HERE / "fixtures" / "corpus_reports.json"
+
+
+def grade_case(case: Case, folder: Path):
+    """The case graded as a student's submission: the student is the case's file name."""
+    from autograder.api import grade_submission
+    path = folder / "submitted" / case.path.stem / "02_pytorch" / "02_pytorch.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(build_notebook(case), path)
+    return grade_submission(path, "02_pytorch", REPO)
+
+
+def all_cases() -> list:
+    return cases("correct") + cases("wrong") + cases("hostile")
+
+
+if __name__ == "__main__":
+    # python tests/corpus.py: grade every case and rewrite the snapshot of their reports.
+    # Run it only when a change of verdicts or messages is intended; review the diff.
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        snapshot = {}
+        for case in all_cases():
+            snapshot[case.name] = comparable(grade_case(case, Path(folder) / case.path.parent.name))
+            print(case.name, snapshot[case.name]["total"], flush=True)
+    SNAPSHOT.write_text(json.dumps(snapshot, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,11 +1,13 @@
-"""Every submission of the team's corpus gets exactly the verdict its header expects."""
-import nbformat
+"""Every submission of the team's corpus gets exactly the verdict its header expects, and the
+very report it got when the snapshot was last taken (``python tests/corpus.py`` retakes it)."""
+import json
+
 import pytest
 
-from autograder.api import grade_submission
-from corpus import REPO, build_notebook, cases
+from corpus import SNAPSHOT, all_cases, comparable, grade_case
 
-CASES = cases("correct") + cases("wrong") + cases("hostile")
+CASES = all_cases()
+SNAPSHOT_REPORTS = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
@@ -13,10 +15,7 @@ CASES = cases("correct") + cases("wrong") + cases("hostile")
     pytest.param(case, id=case.name, marks=[pytest.mark.xfail(strict=True, reason=case.known_weakness)]
                  if case.known_weakness else []) for case in CASES])
 def test_corpus_verdict(case, tmp_path):
-    path = tmp_path / "submitted" / case.path.stem / "02_pytorch" / "02_pytorch.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(build_notebook(case), path)
-    report = grade_submission(path, "02_pytorch", REPO)
+    report = grade_case(case, tmp_path)
     # Expectations are for a grader without a GPU: CUDA checks (run on a GPU machine) are left out.
     checks = {name: [check for check in task.checks if not check.cuda] for name, task in report.tasks.items()}
     scores = {name: sum(check.score for check in task_checks) for name, task_checks in checks.items()}
@@ -27,3 +26,8 @@ def test_corpus_verdict(case, tmp_path):
     assert scores == expected, report.table()
     if case.fails is not None:
         assert failing == case.fails, report.table()
+    assert comparable(report) == SNAPSHOT_REPORTS[case.name], "the report changed: see tests/corpus.py"
+
+
+def test_the_snapshot_covers_the_corpus_exactly():
+    assert sorted(SNAPSHOT_REPORTS) == sorted(case.name for case in CASES)
