@@ -26,7 +26,7 @@ c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
 # `nbgrader generate_assignment` also writes the student kit into release/<name>/checks/: the
 # visible checks and a copy of the release, with which `autograder check` works in a
 # student's folder (autograder/student_kit.py).
-c.GenerateAssignment.post_convert_hook = "autograder.student_kit.write_student_kit"
+c.GenerateAssignment.post_convert_hook = "autograder.course.student_kit.write_student_kit"
 
 # The course secret, mixed into the seed of each student's hidden inputs, so that the public
 # course repository is not enough to compute them. Never commit it: set the environment
@@ -38,12 +38,13 @@ c.Grader.secret_file = os.environ.get("AUTOGRADER_SECRET_FILE", "")
 # `nbgrader zip_collect` (and our batch grader) files an LMS's zip of submissions under
 # submitted/<student>/ by file name: "<student>_<notebook>.ipynb", optionally with
 # "_attempt_<timestamp>" after the student id, e.g. alice_attempt_2026-11-30-10-00_02_pytorch.ipynb.
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:attempt_(?P<timestamp>[0-9-]+)_)?(?P<file_id>[^/]+\.ipynb)$"
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)_(?:attempt_(?P<timestamp>[0-9-]+)_)?(?P<file_id>[^/]+\.ipynb)$")
 
 if os.environ.get("AUTOGRADER_ENGINE", "trusted") == "trusted":
     # nbgrader's default autograde pipeline with Execute replaced by our engine.
     c.Autograde.autograde_preprocessors = [
-        "autograder.nbgrader_plugin.TrustedExecute",
+        "autograder.integrations.nbgrader_plugin.TrustedExecute",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",

@@ -8,15 +8,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .assignment import Assignment
-from .autograded import write_autograded
-from .errors import GradingFailed, KernelStartFailed
-from .grading import Grading
-from .pytest_plugin import GradingPlugin
-from .report import Report
-from .warm import WarmKernels
-
-
+from autograder.course.assignment import Assignment
+from autograder.errors import GradingFailed, KernelStartFailed
+from autograder.grading.orchestrator import Grading
+from autograder.grading.pytest_plugin import GradingPlugin
+from autograder.kernel.warm import WarmKernels
+from autograder.outputs.autograded import write_autograded
+from autograder.report import Report
 
 
 def grade_submission(path: Path | str, assignment: str | Assignment, course_root: Path | str = ".",
@@ -41,7 +39,7 @@ def grade_submission(path: Path | str, assignment: str | Assignment, course_root
         grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     except KernelStartFailed as exc:
         raise GradingFailed(f"{path}: {exc}") from None
-    args = [str(grading.assignment.checks_dir), "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider",
+    args = [str(grading.assignment.checks_dir), "-p", "autograder.grading.pytest_plugin", "-p", "no:cacheprovider",
             "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",
             "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header", "-W", "ignore",
             "-p", "no:unraisableexception"]  # it runs gc.collect() over and over at the end: ~0.4 s a grading

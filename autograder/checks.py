@@ -38,9 +38,9 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from . import wire
-from .errors import ProbeFailed
-from .source_analysis import float_literals, parse_region, python_loops, reachable_definitions, replace_floats
+from autograder.analysis.source import float_literals, parse_region, python_loops, reachable_definitions, replace_floats
+from autograder.errors import ProbeFailed
+from autograder.kernel import wire
 
 __all__ = [
     # marking checks and observers

@@ -11,7 +11,6 @@ import os
 import sys
 from pathlib import Path
 
-
 DESCRIPTION = """\
 Grade the PyTorch seminar's notebooks: every check runs in a sandboxed kernel, on hidden
 inputs, and the verdicts are computed outside the student's code."""
@@ -75,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 def _assignment_name(args, notebook: Path | None) -> str:
     """The assignment the user named; else the one the notebook's file is named after; else the
     course's only one."""
-    from .assignment import assignments_of, only_assignment
+    from autograder.course.assignment import assignments_of, only_assignment
 
     if args.assignment:
         return args.assignment
@@ -85,8 +84,8 @@ def _assignment_name(args, notebook: Path | None) -> str:
 
 
 def _grade(args) -> int:
-    from .api import grade_submission
-    from .files import write_atomically
+    from autograder.api import grade_submission
+    from autograder.files import write_atomically
 
     args.course_dir = args.course_dir or Path(".")
     report = grade_submission(args.submission, _assignment_name(args, args.submission), args.course_dir,
@@ -101,9 +100,9 @@ def _check(args) -> int:
     if os.environ.get("NBGRADER_EXECUTION"):  # the notebook's self-check cell, run by nbgrader itself
         print(f"autograder check: skipped while nbgrader runs the notebook ({os.environ['NBGRADER_EXECUTION']})")
         return 0
-    from .api import grade_submission
-    from .assignment import Assignment
-    from .student_kit import find_student_kit
+    from autograder.api import grade_submission
+    from autograder.course.assignment import Assignment
+    from autograder.course.student_kit import find_student_kit
 
     kit = find_student_kit(args.submission) if args.course_dir is None and args.assignment is None else None
     args.course_dir = args.course_dir or Path(".")
@@ -119,7 +118,7 @@ def _check(args) -> int:
 def _batch(args) -> int:
     from tqdm import tqdm
 
-    from .batch import outcome, run_batch
+    from autograder.integrations.batch import outcome, run_batch
 
     assignment = _assignment_name(args, None)
     counts = {"graded": 0, "failed": 0, "timed-out": 0}
@@ -147,7 +146,7 @@ def _batch(args) -> int:
 
 def main(argv=None) -> int:
     """The ``autograder`` console script and ``python -m autograder``."""
-    from .errors import AutograderError
+    from autograder.errors import AutograderError
 
     args = _parser().parse_args(argv)
     try:

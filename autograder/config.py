@@ -15,7 +15,7 @@ from traitlets import Bool, Float, Integer, List, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
 
-from .errors import SecretUnreadable
+from autograder.errors import SecretUnreadable
 
 
 class Grader(Configurable):
@@ -31,7 +31,7 @@ class Grader(Configurable):
                             "(e.g. torch): their import then overlaps with the grader's start-up.").tag(config=True)
     skip_unneeded_cells = Bool(
         True, help="Skip the release's ungraded demonstration cells that nothing graded depends on "
-                   "(see autograder.needed_cells); a check that reads what a skipped cell would have "
+                   "(see autograder.analysis.needed_cells); a check that reads what a skipped cell would have "
                    "set makes the grader run the whole notebook again.").tag(config=True)
     max_submission_mb = Integer(50, help="Larger notebook files are refused unread.").tag(config=True)
     secret_env = Unicode(

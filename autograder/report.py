@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-from .status import WHOLE_TASK, Status
+from autograder.status import WHOLE_TASK, Status
 
 
 @dataclass
@@ -30,7 +30,7 @@ class TaskResult:
     feedback: dict = field(default_factory=dict)  # the student's own data for feedback plots
 
 
-def scaled_score(task: "TaskResult", points_of_cell: float) -> float:
+def scaled_score(task: TaskResult, points_of_cell: float) -> float:
     """A task's score on nbgrader's scale: the points of its test cell, in proportion."""
     return round(points_of_cell * task.score / task.max_score, 4) if task.max_score else 0.0
 

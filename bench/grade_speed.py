@@ -34,7 +34,7 @@ def without_self_check(notebook: Path, folder: Path) -> Path:
     seminar's code, and our grader never runs it either."""
     import nbformat
 
-    from autograder.notebook import SELF_CHECK_TAG
+    from autograder.course.notebook import SELF_CHECK_TAG
 
     nb = nbformat.read(notebook, as_version=4)
     nb.cells = [cell for cell in nb.cells if SELF_CHECK_TAG not in cell.metadata.get("tags", [])]

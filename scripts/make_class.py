@@ -19,7 +19,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from corpus import as_handed_in, cases  # noqa: E402 - the corpus lives with the tests
 
-
 KINDS = ("correct", "wrong", "hostile")
 RELEASE = REPO / "release/02_pytorch/02_pytorch.ipynb"
 

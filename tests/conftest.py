@@ -1,12 +1,12 @@
 """Fixtures shared by the engine's tests."""
 import pytest
 
-from autograder import notebook
+from autograder.course import notebook
 
 
 @pytest.fixture
 def beneath_the_perimeter(monkeypatch):
     """Lets a region that uses os, sys, signal, get_ipython... run, as if it had slipped past the
-    perimeter (``autograder.perimeter``, which refuses to run it at all): for tests of the
+    perimeter (``autograder.analysis.perimeter``, which refuses to run it at all): for tests of the
     defences beneath it -- the sandbox, the limits, the timeouts, the tamper check."""
     monkeypatch.setattr(notebook, "internals_used", lambda *args: [])

@@ -2,10 +2,10 @@
 import csv
 import fcntl
 import os
+import pty
 import shutil
 import signal
 import socket
-import pty
 import sqlite3
 import struct
 import subprocess
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
-
-from autograder.batch import run_batch
-from autograder.notebook import grade_id
 from course_copy import BIN, nbgrader
+from nbgrader.api import Gradebook
 from tiny_course import CLASS, SOURCE, TINY, make_class
+
+from autograder.course.notebook import grade_id
+from autograder.integrations.batch import run_batch
 
 pytestmark = pytest.mark.slow
 EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_test": 0, "scaled_test": 0},
@@ -248,7 +248,8 @@ def test_dask_cluster_grades_the_class_and_routes_gpu_work(tmp_path, dask_cluste
     assert {r.graded_by for r in reports if r.tasks} <= {"cpu-worker", "gpu-worker"}
     gpu_reports = run_batch(course, "00_tiny", scheduler=dask_cluster, gpu=True, force=True)
     assert {r.graded_by for r in gpu_reports if r.tasks} == {"gpu-worker"}
-    assert gradebook_scores(f"sqlite:///{course / 'gradebook.db'}") == {k: EXPECTED[k] for k in ("alice", "carol", "dave")}
+    gradebook = f"sqlite:///{course / 'gradebook.db'}"
+    assert gradebook_scores(gradebook) == {k: EXPECTED[k] for k in ("alice", "carol", "dave")}
 
 
 POSTGRES_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None) \

@@ -6,10 +6,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from corpus import REPO
 
 from autograder import cli
-from autograder.assignment import AssignmentError
-from corpus import REPO
+from autograder.course.assignment import AssignmentError
 
 
 def test_help_speaks_to_users_not_maintainers(capsys):

@@ -3,7 +3,6 @@ very report it got when the snapshot was last taken (``python tests/corpus.py`` 
 import json
 
 import pytest
-
 from corpus import SNAPSHOT, all_cases, comparable, grade_case
 
 CASES = all_cases()

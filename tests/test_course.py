@@ -8,12 +8,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
-from autograder.assignment import Assignment
-from autograder.notebook import grade_id, is_solution, is_test, nbgrader_meta
 from corpus import REPO
 from course_copy import copy_course, nbgrader
+from nbclient import NotebookClient
+
+from autograder.course.assignment import Assignment
+from autograder.course.notebook import grade_id, is_solution, is_test, nbgrader_meta
 
 SOURCE_PATH = REPO / "source/02_pytorch/02_pytorch.ipynb"
 RELEASE_PATH = REPO / "release/02_pytorch/02_pytorch.ipynb"
@@ -170,7 +170,8 @@ def test_instructor_notebook_runs_top_to_bottom_on_cpu(tmp_path):
     print(f"instructor notebook ran in {seconds:.1f} s")
     for cell in nb.cells:
         if is_test(cell):
-            assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], grade_id(cell)
+            problems = [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"]
+            assert not problems, grade_id(cell)
 
 
 def test_committed_release_matches_a_fresh_generation(tmp_path):

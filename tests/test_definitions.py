@@ -3,7 +3,7 @@ import ast
 
 import pytest
 
-from autograder.definitions import LEFT_OUT, definitions_only
+from autograder.course.definitions import LEFT_OUT, definitions_only
 
 
 def kept(source: str, shipped=frozenset()) -> str:
@@ -25,13 +25,15 @@ def test_annotations_are_dropped_because_defining_would_evaluate_them():
 
 @pytest.mark.parametrize("statement", [
     "x = 1", "print('hi')", "session.send = forged_send", "sys.setprofile(hook)", "for i in range(3):\n    pass",
-    "if True:\n    import json", "try:\n    import json\nexcept ImportError:\n    pass", "with open('f') as f:\n    pass",
+    "if True:\n    import json", "try:\n    import json\nexcept ImportError:\n    pass",
+    "with open('f') as f:\n    pass",
     "get_ipython().events.register('pre_run_cell', hook)", "%matplotlib inline", "del x", "global y",
     "@install_forger\ndef f():\n    pass", "@functools.lru_cache()\ndef f():\n    pass",
     "def f(x=install_forger()):\n    pass", "def f(x=lambda: forge()):\n    pass", "def f(*, k=[forge()]):\n    pass",
     "class A(metaclass=Forger):\n    pass", "class A(make_base()):\n    pass", "@decorate\nclass A:\n    pass",
     "class A(Base):\n    forge()", "class A:\n    x = forge()", "class A:\n    x: int = 1",
-    "class A:\n    def __init_subclass__(cls):\n        forge()", "class A:\n    def __set_name__(self, owner, name):\n        pass",
+    "class A:\n    def __init_subclass__(cls):\n        forge()",
+    "class A:\n    def __set_name__(self, owner, name):\n        pass",
     "class A:\n    class B(metaclass=Forger):\n        pass", "class A:\n    @install\n    def f(self):\n        pass",
 ])
 def test_statements_that_would_run_code_at_top_level_are_left_out(statement):

@@ -6,10 +6,10 @@ import sys
 
 import nbformat
 import pytest
-
 from corpus import REPO
-from autograder.api import grade_submission
 from tiny_course import RELEASE, SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
+
+from autograder.api import grade_submission
 
 pytestmark = pytest.mark.slow
 
@@ -176,9 +176,9 @@ def test_code_nested_too_deep_for_the_parser_costs_only_its_task(tmp_path):
 def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path, monkeypatch):
     """Whatever reading the kernel's reply raises (here a RecursionError, as a self-referential
     reply once did) is the observed task's error, not the end of the grading."""
-    from autograder import kernel
+    from autograder.kernel import session
 
-    genuine, calls = kernel.wire.decode, []
+    genuine, calls = session.wire.decode, []
 
     def decode(spec):
         calls.append(spec)
@@ -186,7 +186,7 @@ def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path
             raise RecursionError("maximum recursion depth exceeded")
         return genuine(spec)
 
-    monkeypatch.setattr(kernel.wire, "decode", decode)
+    monkeypatch.setattr(session.wire, "decode", decode)
     report = grade(submission(tmp_path, squares="squares = values ** 2"))
     assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}
     assert "RecursionError" in report.tasks["squares"].checks[0].message

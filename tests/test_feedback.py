@@ -12,13 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from autograder import feedback, files
-from autograder.class_report import check_failures, task_status_counts, write_class_report
-from autograder.feedback import feedback_html, gradescope_results, write_student_feedback
-from autograder.files import write_atomically
-from autograder.report import CheckResult, Report, TaskResult
 from corpus import REPO
+
+from autograder import files
+from autograder.files import write_atomically
+from autograder.outputs import feedback
+from autograder.outputs.class_report import check_failures, task_status_counts, write_class_report
+from autograder.outputs.feedback import feedback_html, gradescope_results, write_student_feedback
+from autograder.report import CheckResult, Report, TaskResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEMINAR = REPO / "assignments/02_pytorch"
@@ -196,7 +197,8 @@ def test_failure_rates_leave_out_tasks_not_attempted():
     blank = TaskResult(0, 2, "not_attempted", [result("c1", False, message="задание не выполнено"),
                                                result("c2", False, message="задание не выполнено")])
     erin = report("erin", {"t1": blank, "t2": task(result("c3", True))})
-    rates = {(f.task, f.check): (f.failed, f.students, f.common_message) for f in check_failures(small_class() + [erin])}
+    rates = {(f.task, f.check): (f.failed, f.students, f.common_message)
+             for f in check_failures(small_class() + [erin])}
     assert rates[("t1", "c1")] == (2, 3, "ошибка A") and rates[("t1", "c2")] == (1, 3, "ошибка B")
     assert rates[("t2", "c3")] == (2, 4, "ошибка C")
     assert task_status_counts(small_class() + [erin], "t1")["not_attempted"] == 1

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from autograder import forkserver, sandbox
-from autograder.forkserver import ForkedKernel, ForkServer, ForkServerUnavailable
+from autograder.isolation import forkserver, sandbox
+from autograder.isolation.forkserver import ForkedKernel, ForkServer, ForkServerUnavailable
 
 
 def _server_side():

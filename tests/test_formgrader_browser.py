@@ -9,11 +9,11 @@ import time
 import urllib.request
 
 import pytest
-from nbgrader.api import Gradebook
-
-from autograder.batch import run_batch
 from course_copy import BIN, nbgrader
+from nbgrader.api import Gradebook
 from tiny_course import CLASS, make_class
+
+from autograder.integrations.batch import run_batch
 
 pytestmark = pytest.mark.slow
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
-
-from autograder.gradescope import find_notebook, main, student_id
-from autograder.notebook import SubmissionError
 from corpus import REPO
+
+from autograder.course.notebook import SubmissionError
+from autograder.integrations.gradescope import find_notebook, main, student_id
 
 TINY = REPO / "tests/courses/tiny"
 
@@ -61,10 +61,10 @@ def test_missing_notebook_scores_zero(root):
 
 @pytest.mark.slow
 def test_module_grades_the_submission_into_results_json(root):
-    """``python -m autograder.gradescope`` as Gradescope runs it, root taken from the environment."""
+    """``python -m autograder.integrations.gradescope`` as Gradescope runs it, root taken from the environment."""
     shutil.copy(TINY / "source/00_tiny/00_tiny.ipynb", root / "submission")
     environment = {**os.environ, "AUTOGRADER_GRADESCOPE_ROOT": str(root)}
-    run = subprocess.run([sys.executable, "-m", "autograder.gradescope"], cwd=REPO, env=environment,
+    run = subprocess.run([sys.executable, "-m", "autograder.integrations.gradescope"], cwd=REPO, env=environment,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     written = results(root)

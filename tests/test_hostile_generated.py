@@ -20,11 +20,11 @@ import time
 
 import nbformat
 import pytest
-
-from autograder import sandbox
-from autograder.notebook import grade_id, is_trusted
 from corpus import REPO
 from tiny_course import RELEASE, SOURCE, TINY, grade, scores, submission
+
+from autograder.course.notebook import grade_id, is_trusted
+from autograder.isolation import sandbox
 
 # The "duplicated" mutation keeps the copied cell ids, as a hand-edited file would: nbformat repairs them.
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
@@ -255,7 +255,7 @@ def test_replacing_sys_stdout_costs_nothing(tmp_path):
 # Probes have travelled as cells (a framed reply on stdout) and as messages on a Jupyter comm; the
 # forgers below cover both, and each is inert where its channel does not exist.  Installed from a
 # student's own cell, none of them runs any more: only definitions from those cells run in grading
-# (autograder.definitions), since nothing inside the kernel's process can guard the reply path.
+# (autograder.course.definitions), since nothing inside the kernel's process can guard the reply path.
 
 _SQUARE_SPEC = """
 import base64, json, sys
@@ -371,7 +371,8 @@ FRAMED = re.compile("(\\x1e[0-9a-f]+\\x1e)(.*?)(\\x1e[0-9a-f]+\\x1e)", re.S)
 
 def dumps(obj, *args, **kwargs):
     if isinstance(obj, dict) and obj.get("name") == "stdout" and "\\x1e" in str(obj.get("text", "")):
-        obj = {**obj, "text": FRAMED.sub(lambda m: m.group(1) + square_reply_text(m.group(2)) + m.group(3), obj["text"])}
+        forged = FRAMED.sub(lambda m: m.group(1) + square_reply_text(m.group(2)) + m.group(3), obj["text"])
+        obj = {**obj, "text": forged}
     if isinstance(obj, dict) and isinstance(obj.get("data"), dict) and isinstance(obj["data"].get("reply"), str):
         obj = {**obj, "data": {**obj["data"], "reply": square_reply_text(obj["data"]["reply"])}}
     return genuine_dumps(obj, *args, **kwargs)

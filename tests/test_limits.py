@@ -2,7 +2,7 @@
 the write cap is shared between a booted kernel's tmpfs."""
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 
 
 def _fake_cgroup_v2(tmp_path: Path, monkeypatch, writable: bool) -> Path:
@@ -45,7 +45,7 @@ def test_a_booted_kernel_writes_only_to_its_own_tmpfs(tmp_path):
     sandbox's root and /dev are remounted read-only."""
     workdir, sockets = tmp_path / "work", tmp_path / "sockets"
     args = sandbox._bubblewrap_args(False, kernel_folders=(workdir, sockets), scratch_mb=512)
-    pairs = list(zip(args, args[1:], args[2:]))
+    pairs = list(zip(args, args[1:], args[2:], strict=False))
     assert ("--symlink", sandbox.KERNEL_WORK_DIR, str(workdir)) in pairs
     assert ("--ro-bind", str(sockets), str(sockets)) in pairs
     assert not any(option in ("--bind", "--dev-bind") and path in (str(workdir), str(sockets))

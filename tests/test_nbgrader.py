@@ -3,11 +3,11 @@ import csv
 
 import nbformat
 import pytest
+from corpus import CORPUS, REPO, build_notebook, load_case
+from course_copy import copy_course, nbgrader, submit
 from nbgrader.api import Gradebook
 
 from autograder.api import grade_submission
-from corpus import CORPUS, REPO, build_notebook, load_case
-from course_copy import copy_course, nbgrader, submit
 
 pytestmark = pytest.mark.slow
 CONTRACT_TESTS = ["cosine_matrix_test", "imagenet_normalization_test", "regression_data_test",

@@ -1,7 +1,7 @@
-"""Which demonstration cells grading may skip (autograder.needed_cells)."""
+"""Which demonstration cells grading may skip (autograder.analysis.needed_cells)."""
 import pytest
 
-from autograder.needed_cells import CellPlan, exposed_reads, surely_binds
+from autograder.analysis.needed_cells import CellPlan, exposed_reads, surely_binds
 
 
 def plan(*cells):
@@ -92,7 +92,8 @@ def test_a_class_body_reads_where_the_class_is_defined():
     assert plan(("demo", "m = 11"), ("graded", "class Fake:\n    shape = (m, 2)\ncos = Fake()")) == {0, 1}
 
 
-@pytest.mark.parametrize("deep", ["x = " + "-" * 100_000 + "a", "x = a" + ".b" * 100_000, "f = " + "lambda: " * 5000 + "a"])
+@pytest.mark.parametrize("deep", ["x = " + "-" * 100_000 + "a", "x = a" + ".b" * 100_000,
+                                  "f = " + "lambda: " * 5000 + "a"])
 def test_code_too_deep_for_the_parser_is_read_as_unreadable(deep):
     assert plan(("demo", "a = 1"), ("graded", deep)) == {0, 1}  # its words are all read: a runs
     assert plan(("demo", deep), ("graded", "y = 1")) == {0, 1}  # a demonstration it cannot read runs

@@ -3,12 +3,18 @@ import json
 
 import nbformat
 import pytest
+from corpus import REPO
 
 from autograder.config import Grader
-from autograder.definitions import LEFT_OUT
-from autograder.notebook import SELF_CHECK_TAG, SubmissionError, grade_id, read_submission, rebuild, \
-    refused_internals
-from corpus import REPO
+from autograder.course.definitions import LEFT_OUT
+from autograder.course.notebook import (
+    SELF_CHECK_TAG,
+    SubmissionError,
+    grade_id,
+    read_submission,
+    rebuild,
+    refused_internals,
+)
 
 TINY = REPO / "tests/courses/tiny"
 RELEASE = nbformat.read(TINY / "release/00_tiny/00_tiny.ipynb", as_version=4)
@@ -21,7 +27,8 @@ LIMIT = Grader().max_submission_mb * 2**20  # the course config's default
     (b"{not json", "not valid JSON"),
     (b"\xff\xfe\x00", "not a UTF-8 text file"),
     (b"[1, 2]", "not a Jupyter notebook"),
-    (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(), "v3 is not supported"),
+    (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
+     "v3 is not supported"),
     (json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": [{"cell_type": "bogus"}], "metadata": {}}).encode(),
      "malformed notebook"),
 ])
@@ -147,7 +154,8 @@ def _solution_cell(nb, gid):
 ])
 def test_regions_that_touch_the_graders_machinery_do_not_run(region):
     student = _with_solutions(squares=region)
-    student.cells.insert(1, nbformat.v4.new_code_cell("import gc\n\ndef helper(v):\n    gc.collect()\n    return v ** 2"))
+    helper = "import gc\n\ndef helper(v):\n    gc.collect()\n    return v ** 2"
+    student.cells.insert(1, nbformat.v4.new_code_cell(helper))
     rebuilt = rebuild(student, RELEASE)
     cell = _solution_cell(rebuilt, "squares")
     assert refused_internals(cell) and "values ** 2" not in cell.source and cell.source.startswith("raise RuntimeError")

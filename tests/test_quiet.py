@@ -7,11 +7,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from corpus import REPO
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from autograder.quiet import silence_nbgrader_checksum_false_alarms, silence_nbgrader_gradebook_warnings
-from corpus import REPO
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +45,9 @@ def test_other_warnings_of_the_same_kind_still_show():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         silence_nbgrader_gradebook_warnings()
-        warnings.warn("Object of type <SubmittedAssignment> not in session", SAWarning)  # from here, not nbgrader
-        warnings.warn("a different SQLAlchemy warning", SAWarning)
+        # from here, not from nbgrader
+        warnings.warn("Object of type <SubmittedAssignment> not in session", SAWarning, stacklevel=1)
+        warnings.warn("a different SQLAlchemy warning", SAWarning, stacklevel=1)
     assert len(caught) == 2
 
 

@@ -1,5 +1,5 @@
 """The student's region is found inside template code, however they edited around it."""
-from autograder.regions import extract_regions, fill_template, is_untouched_stub, strip_timing_magics
+from autograder.course.regions import extract_regions, fill_template, is_untouched_stub, strip_timing_magics
 
 LOOP_TEMPLATE = """for epoch in range(3):
     for i in indices:
@@ -27,17 +27,21 @@ CLASS_TEMPLATE = """class MySigmoid(torch.autograd.Function):
 
 def test_region_with_blank_lines_inside_a_loop():
     student = LOOP_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n",
-                                    "        x = xs[i]\n\n        loss = (model(x) - ys[i]) ** 2\n        loss.backward()\n")
+                                    "        x = xs[i]\n\n        loss = (model(x) - ys[i]) ** 2\n"
+                                    "        loss.backward()\n")
     (region,) = extract_regions(LOOP_TEMPLATE, student)
     assert region.split("\n") == ["        x = xs[i]", "", "        loss = (model(x) - ys[i]) ** 2",
                                   "        loss.backward()", ""]
 
 
 def test_two_regions_in_a_class():
-    student = CLASS_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n        return val",
-                                     "        val = torch.sigmoid(x)\n        ctx.save_for_backward(val)\n        return val")
-    student = student.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n        return grad",
-                              "        val, = ctx.saved_tensors\n        grad = grad_output * val * (1 - val)\n        return grad")
+    stub = "        # YOUR CODE HERE\n        raise NotImplementedError()\n"
+    student = CLASS_TEMPLATE.replace(stub + "        return val",
+                                     "        val = torch.sigmoid(x)\n        ctx.save_for_backward(val)\n"
+                                     "        return val")
+    student = student.replace(stub + "        return grad",
+                              "        val, = ctx.saved_tensors\n        grad = grad_output * val * (1 - val)\n"
+                              "        return grad")
     forward, backward = extract_regions(CLASS_TEMPLATE, student)
     assert "torch.sigmoid" in forward and "return" not in forward
     assert "saved_tensors" in backward and "return" not in backward
@@ -72,7 +76,7 @@ def test_timing_magics_are_stripped_for_re_runs():
 
 
 def test_a_region_that_leaves_its_place_in_the_template_is_recognised():
-    from autograder.regions import escapes_template
+    from autograder.course.regions import escapes_template
     escaping = LOOP_TEMPLATE.replace("        # YOUR CODE HERE\n        raise NotImplementedError()\n",
                                      "        loss.backward()\n        break\n    break\na = fit\nfor epoch in []:\n"
                                      "    for i in []:\n        pass\n")

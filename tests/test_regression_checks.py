@@ -4,10 +4,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
-from autograder import wire
-from autograder.kernel import Execution
 from corpus import REPO
+
+from autograder.kernel import wire
+from autograder.kernel.session import Execution
 
 _spec = importlib.util.spec_from_file_location("regression_step_checks",
                                                REPO / "assignments/02_pytorch/test_regression_step.py")

@@ -1,5 +1,5 @@
 """A constraint on the answer ("no loops") scores only while the checks it requires pass."""
-from autograder.grading import _with_requirements
+from autograder.grading.orchestrator import _with_requirements
 from autograder.report import CheckResult
 
 

@@ -9,12 +9,13 @@ import sys
 import time
 
 import pytest
-
-from autograder import grading, sandbox
-from autograder.assignment import Assignment
-from autograder.grading import Grading
 from corpus import REPO
 from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
+
+from autograder.course.assignment import Assignment
+from autograder.grading import orchestrator
+from autograder.grading.orchestrator import Grading
+from autograder.isolation import sandbox
 
 # The attacks use os, subprocess, ctypes...: they run as if they had slipped past the perimeter.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("beneath_the_perimeter"),
@@ -26,19 +27,19 @@ def kernel_start(request, monkeypatch):
     """Every attack runs against both ways of starting a sandboxed kernel: forked from the
     warm server (the default) and booted in a bubblewrap of its own (the fallback)."""
     if request.param == "booted":
-        monkeypatch.setattr(grading, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
+        monkeypatch.setattr(orchestrator, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
     else:
         problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)[1]
         if problem:
             pytest.skip(f"kernels cannot be forked here: {problem}")
     return request.param
 
-STEAL = '''
+STEAL = f'''
 import glob, json, os
 
 def candidates():
     """Every way a kernel might find the course: paths, environment, other processes' cwd."""
-    yield {source!r}
+    yield {str(SOURCE)!r}
     for variable in ("PWD", "OLDPWD", "HOME", "VIRTUAL_ENV", "JPY_PARENT_PID"):
         yield os.path.join(os.environ.get(variable, "/nonexistent"), "tests/courses/tiny/source/00_tiny/00_tiny.ipynb")
     for up in range(1, 8):
@@ -57,12 +58,13 @@ def steal():
         except Exception:
             continue
         for cell in cells:
-            if cell["metadata"].get("nbgrader", {{}}).get("grade_id") == "squares" and "BEGIN SOLUTION" in "".join(cell["source"]):
+            if (cell["metadata"].get("nbgrader", {{}}).get("grade_id") == "squares"
+                    and "BEGIN SOLUTION" in "".join(cell["source"])):
                 return "".join(cell["source"])
     raise FileNotFoundError("the instructor notebook is out of reach")
 
 exec(steal())
-'''.format(source=str(SOURCE))
+'''
 
 
 @pytest.mark.parametrize("isolated", [True, False])
@@ -77,7 +79,8 @@ def test_instructor_notebook_is_out_of_reach(tmp_path, isolated, kernel_start):
 
 def test_environment_and_working_directory_reveal_no_course_path(tmp_path):
     probe = ("import os\nleaks = [v for v in list(os.environ.values()) + [os.getcwd()] if {repo!r} in v "
-             "and '.venv' not in v]\nif leaks:\n    squares = values ** 2\nelse:\n    raise RuntimeError('nothing leaked')")
+             "and '.venv' not in v]\nif leaks:\n    squares = values ** 2\n"
+             "else:\n    raise RuntimeError('nothing leaked')")
     report = grade(submission(tmp_path, squares=probe.format(repo=str(REPO))))
     assert scores(report)["squares"] == (0, "error")
 
@@ -101,8 +104,8 @@ def test_every_process_the_submission_started_is_gone(tmp_path, isolated):
     if not isolated and not _cgroups_here(8, 0):
         pytest.skip("no cgroup can be created here: without bubblewrap escaped processes are not tracked")
     marker = f"{time.time() % 1000:.3f}"
-    spawn = ("import subprocess\nsubprocess.Popen(['sleep', '{m}1'], start_new_session=True)\n"
-             "subprocess.Popen(['sh', '-c', 'sleep {m}2 &'])\nsquares = values ** 2").format(m=marker)
+    spawn = (f"import subprocess\nsubprocess.Popen(['sleep', '{marker}1'], start_new_session=True)\n"
+             f"subprocess.Popen(['sh', '-c', 'sleep {marker}2 &'])\nsquares = values ** 2")
     report = grade(submission(tmp_path, squares=spawn), sandbox=isolated)
     assert report.tasks["squares"].score == 2
     time.sleep(0.5)
@@ -151,7 +154,8 @@ def test_output_flood_is_dropped_not_stored(tmp_path):
 
 def test_the_submission_file_is_never_modified(tmp_path):
     path = submission(tmp_path, squares="squares = values ** 2")
-    attack = f"for p in [{str(path)!r}]:\n    try:\n        open(p, 'w').write('{{}}')\n    except OSError:\n        pass"
+    attack = (f"for p in [{str(path)!r}]:\n"
+              "    try:\n        open(p, 'w').write('{}')\n    except OSError:\n        pass")
     path = submission(tmp_path, squares=f"{attack}\nsquares = values ** 2")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     grade(path)
@@ -207,7 +211,8 @@ def test_a_forked_kernel_reaches_neither_the_server_nor_other_kernels(tmp_path, 
 LEFT = ("['/tmp/left', '/dev/shm/left', '../../left', '/left', '/dev/left', '/root/left', "
         "os.path.join(os.path.dirname(sys.prefix), 'left'), os.path.expanduser('~/../../left')]")
 LEAVE_BEHIND = (f"import os, sys\nfor path in {LEFT}:\n"
-                "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\nsquares = values ** 2")
+                "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\n"
+                "squares = values ** 2")
 FIND_LEFT = (f"import os, sys\nfound = [p for p in {LEFT} if os.path.exists(p)]\n"
              "squares = values ** 2 if found else values")
 
@@ -257,8 +262,8 @@ def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
     if kernel_start != "forked":
         pytest.skip("about forked kernels (booted ones die with bubblewrap's --die-with-parent)")
     script = (
-        "import sys, time\nfrom pathlib import Path\nfrom autograder import sandbox\n"
-        "from autograder.kernel import KernelSession\n"
+        "import sys, time\nfrom pathlib import Path\nfrom autograder.isolation import sandbox\n"
+        "from autograder.kernel.session import KernelSession\n"
         "server, problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)\n"
         "folder = server.root / 'k'\nwork, sockets = folder / 'work', folder / 'sockets'\n"
         "work.mkdir(parents=True)\nsockets.mkdir()\n"

@@ -1,9 +1,9 @@
 """The course secret: mixed into the hidden inputs' seed, read from the environment or a file."""
 import pytest
-
-from autograder.assignment import Assignment
-from autograder.config import Grader, SecretUnreadable
 from corpus import REPO
+
+from autograder.config import Grader, SecretUnreadable
+from autograder.course.assignment import Assignment
 
 ASSIGNMENT = Assignment("02_pytorch", REPO)
 

@@ -2,10 +2,10 @@
 verdicts stay those of a run of every cell."""
 import nbformat
 import pytest
-
-from autograder import runner
-from autograder.api import grade_submission
 from corpus import REPO
+
+from autograder.api import grade_submission
+from autograder.grading import runner
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +65,10 @@ def test_a_check_that_reads_what_a_skipped_cell_sets_makes_every_cell_run(tmp_pa
 
 def test_a_student_cell_missing_a_name_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs, monkeypatch):
     """The second safety net, tried with a plan that wrongly skips every demonstration cell."""
-    from autograder.needed_cells import CellPlan, words
-    from tiny_course import SOURCE as TINY_SOURCE, grade, scores, submission as tiny_submission
+    from tiny_course import grade, scores
+    from tiny_course import submission as tiny_submission
+
+    from autograder.analysis.needed_cells import CellPlan, words
 
     class SkipsEverything(CellPlan):
         def __init__(self, sources, demonstration):

@@ -1,7 +1,7 @@
 """Static reading of regions: loops over data, typed-in numbers, swapped constants."""
 import pytest
 
-from autograder.source_analysis import float_literals, parse_region, python_loops, replace_floats
+from autograder.analysis.source import float_literals, parse_region, python_loops, replace_floats
 
 
 @pytest.mark.parametrize("source, loops", [
@@ -30,8 +30,9 @@ def test_replace_floats_reports_what_it_found():
 
 
 def test_reachable_definitions_follow_calls_into_the_students_cells():
-    from autograder.source_analysis import reachable_definitions
-    own = ["def outer(a):\n    return inner(a)\n\ndef inner(a):\n    return [r for r in a]\n", "def unused():\n    pass"]
+    from autograder.analysis.source import reachable_definitions
+    own = ["def outer(a):\n    return inner(a)\n\ndef inner(a):\n    return [r for r in a]\n",
+           "def unused():\n    pass"]
     reached = reachable_definitions(parse_region("y = outer(X)"), own)
     assert sorted(f.name for f in reached) == ["inner", "outer"]
     assert python_loops(reached[-1]) or python_loops(reached[0])
@@ -74,7 +75,7 @@ def test_reachable_definitions_follow_calls_into_the_students_cells():
     "engine = getattr(torch.autograd.variable.Variable, '_execution_engine')",
 ])
 def test_opaque_code_is_found(source):
-    from autograder.source_analysis import opaque_code
+    from autograder.analysis.source import opaque_code
     assert opaque_code(parse_region(source))
 
 
@@ -89,19 +90,19 @@ def test_opaque_code_is_found(source):
     "print(cos_mat)\ncos_mat = torch.nn.functional.cosine_similarity(X[:, None], Y[None], dim=-1)",
 ])
 def test_ordinary_solutions_are_not_opaque(source):
-    from autograder.perimeter import internals_used
+    from autograder.analysis.perimeter import internals_used
     assert internals_used([source], []) == []
 
 
 def test_opaque_names_imported_in_own_cells_are_followed():
-    from autograder.source_analysis import opaque_aliases, opaque_code
+    from autograder.analysis.source import opaque_aliases, opaque_code
     own = ["from builtins import exec as run_code\nimport os as system\nimport numpy as np"]
     found = opaque_code(parse_region("run_code(text)\nsystem.getpid()\nnp.zeros(3)"), opaque_aliases(own))
     assert found == ["строка 1: run_code", "строка 2: system"]
 
 
 def test_reachable_definitions_follow_helpers_passed_as_values():
-    from autograder.source_analysis import reachable_definitions
+    from autograder.analysis.source import reachable_definitions
     own = ["def hidden(A):\n    exec('pass')\n    return A\n"]
     reached = reachable_definitions(parse_region("apply = hidden\ncos_mat = apply(X)"), own)
     assert [f.name for f in reached] == ["hidden"]
@@ -109,14 +110,14 @@ def test_reachable_definitions_follow_helpers_passed_as_values():
 
 @pytest.mark.parametrize("deep", ["x = " + "-" * 100_000 + "1", "x = a" + ".b" * 100_000])
 def test_code_too_deep_for_the_parser_is_a_syntax_error(deep):
-    from autograder.definitions import LEFT_OUT, definitions_only
+    from autograder.course.definitions import LEFT_OUT, definitions_only
     with pytest.raises(SyntaxError):
         parse_region(deep)
     assert definitions_only(deep) == LEFT_OUT
 
 
 def test_importing_a_submodule_does_not_make_its_package_opaque():
-    from autograder.source_analysis import opaque_aliases, opaque_code
+    from autograder.analysis.source import opaque_aliases, opaque_code
     own = ["import torch.autograd.graph\nimport os.path"]
     aliases = opaque_aliases(own)
     assert "torch" not in aliases and "os" in aliases

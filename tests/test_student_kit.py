@@ -7,14 +7,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
-
-from autograder.student_kit import KIT_FOLDER, MANIFEST, read_manifest
 from corpus import CORPUS, REPO, build_notebook, load_case
 from course_copy import BIN
+
+from autograder.course.student_kit import KIT_FOLDER, MANIFEST, read_manifest
 
 RELEASE = REPO / "release/02_pytorch"
 KIT = RELEASE / KIT_FOLDER

@@ -8,7 +8,7 @@ import time
 import nbformat
 import pytest
 
-from autograder.kernel import KernelSession, ProbeTampered
+from autograder.kernel.session import KernelSession, ProbeTampered
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ introduction), and checks that re-run the student's code on the grader's own exa
 SGD step on a given sample: a cell sees only the trained result)."""
 import nbformat
 import pytest
+from corpus import CORPUS, REPO, as_handed_in, load_case
 from nbclient import NotebookClient
 
 from autograder.api import grade_submission
-from autograder.notebook import SELF_CHECK_TAG, grade_id
-from corpus import CORPUS, REPO, as_handed_in, load_case
+from autograder.course.notebook import SELF_CHECK_TAG, grade_id
 
 pytestmark = pytest.mark.slow
 RELEASE = nbformat.read(REPO / "release/02_pytorch/02_pytorch.ipynb", as_version=4)

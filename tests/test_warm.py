@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.warm import WarmKernels
 from tiny_course import grade, scores, submission
+
+from autograder.kernel.warm import WarmKernels
 
 pytestmark = pytest.mark.slow
 

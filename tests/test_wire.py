@@ -4,7 +4,7 @@ import base64
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder.kernel import wire
 
 
 def tensor_spec(values, **overrides):

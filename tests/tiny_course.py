@@ -5,11 +5,11 @@ import shutil
 from pathlib import Path
 
 import nbformat
-
-from autograder.api import grade_submission
-from autograder.notebook import grade_id
 from corpus import REPO
 from course_copy import nbgrader
+
+from autograder.api import grade_submission
+from autograder.course.notebook import grade_id
 
 TINY = REPO / "tests/courses/tiny"
 SOURCE = TINY / "source/00_tiny/00_tiny.ipynb"

@@ -1,6 +1,13 @@
 """regression_data: the training data as tensors on `device`, without gradients."""
-from autograder.checks import (assert_close, assignment_module, check, observer, require_device, require_success,
-                               require_tensor)
+from autograder.checks import (
+    assert_close,
+    assignment_module,
+    check,
+    observer,
+    require_device,
+    require_success,
+    require_tensor,
+)
 
 seminar = assignment_module(__file__, "seminar")
 TASK = "regression_data"
@@ -37,7 +44,7 @@ def test_tensors_on_device(task):
 def test_same_values(task):
     """Значения совпадают с xs и ys."""
     device = require_device(task.observations["device"])
-    for name, expected in zip(NAMES, seminar.regression_data()[1:]):
+    for name, expected in zip(NAMES, seminar.regression_data()[1:], strict=True):
         tensor = data_tensor(task.observations[name], name, device)
         assert_close(tensor.values, expected, f"`{name}`", rtol=1e-6, atol=1e-6)
 

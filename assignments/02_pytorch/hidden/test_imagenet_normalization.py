@@ -1,6 +1,14 @@
 """imagenet_normalization, hidden part: the region re-run with other constants."""
-from autograder.checks import (assert_close, check, observer, parse_region, replace_floats, require_success,
-                               require_tensor, visible_twin)
+from autograder.checks import (
+    assert_close,
+    check,
+    observer,
+    parse_region,
+    replace_floats,
+    require_success,
+    require_tensor,
+    visible_twin,
+)
 
 visible = visible_twin(__file__)
 TASK, FILL, MEAN, STD = visible.TASK, visible.FILL, visible.MEAN, visible.STD
@@ -16,7 +24,7 @@ def observe_hidden(probe):
     fill = float(probe.rng.uniform(0.2, 0.8))
     mean = [float(v) for v in probe.rng.uniform(0.3, 0.6, size=3)]
     std = [float(v) for v in probe.rng.uniform(0.1, 0.4, size=3)]
-    source, replaced = replace_floats(tree, dict(zip((FILL, *MEAN, *STD), (fill, *mean, *std))))
+    source, replaced = replace_floats(tree, dict(zip((FILL, *MEAN, *STD), (fill, *mean, *std), strict=True)))
     if not set(MEAN + STD) <= replaced:
         return {}
     return {"perturbed": (visible.expected_output(fill if FILL in replaced else FILL, mean, std),

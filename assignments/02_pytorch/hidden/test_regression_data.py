@@ -19,6 +19,6 @@ def test_other_data(task):
     xs, ys, run = task.observations["hidden"]
     values = require_success(run, "на других xs, ys")
     device = require_device(task.observations["device"])
-    for name, expected in zip(NAMES, (xs, ys)):
+    for name, expected in zip(NAMES, (xs, ys), strict=True):
         tensor = visible.data_tensor(values[name], name, device)
         assert_close(tensor.values, expected, f"на других данных `{name}`", rtol=1e-6, atol=1e-6, reveal=False)

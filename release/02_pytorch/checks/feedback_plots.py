@@ -71,7 +71,7 @@ def parameters_figure(history: dict) -> Figure:
     true, _, _ = seminar.regression_data()
     figure = Figure(figsize=(6, 4))
     axes = figure.add_subplot()
-    for name, value, colour in zip(PARAMETERS, true, ("tab:red", "tab:green", "tab:blue")):
+    for name, value, colour in zip(PARAMETERS, true, ("tab:red", "tab:green", "tab:blue"), strict=True):
         values = history.get(f"{name}_list") or []
         axes.plot(np.arange(1, len(values) + 1), _finite(values), color=colour, label=name)
         axes.axhline(value, linestyle="--", color=colour, alpha=0.7, label=f"истинное {name} = {value:.3g}")

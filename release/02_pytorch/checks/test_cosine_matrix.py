@@ -2,8 +2,16 @@
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from autograder.checks import (assert_close, check, observer, parse_region, python_loops, reachable_definitions,
-                               require_tensor, wire)
+from autograder.checks import (
+    assert_close,
+    check,
+    observer,
+    parse_region,
+    python_loops,
+    reachable_definitions,
+    require_tensor,
+    wire,
+)
 
 TASK = "cosine_matrix"
 FLOAT_DTYPES = ("float32", "float64")

@@ -125,7 +125,7 @@ def test_training_converges(task):
     far = np.abs(trained - fit) > FIT_TOLERANCE
     assert not far.any(), ("после обучения параметры далеки от решения МНК: "
                            + ", ".join(f"{n}={v:.3f} (ожидалось около {f:.3f})"
-                                       for n, v, f, bad in zip("abc", trained, fit, far) if bad) + ".")
+                                       for n, v, f, bad in zip("abc", trained, fit, far, strict=True) if bad) + ".")
 
 
 @check(TASK, points=1)

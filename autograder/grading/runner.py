@@ -1,0 +1,236 @@
+"""Running a rebuilt submission cell by cell and observing each task at its place.
+
+A task's *place* is its solution cell.  Right after that cell runs, the assignment's
+observer for the task reads what it needs from the kernel (and re-runs the student's
+region on hidden inputs), because later cells reuse names such as ``x`` or ``output``.
+A timeout or a dead kernel stops the run: the tasks at and after that cell get nothing,
+the tasks before keep what was observed.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from autograder.analysis.needed_cells import CellPlan, exposed_reads, surely_binds
+from autograder.checks import COUNTS_FIRST_RUN_ATTR
+from autograder.course.assignment import Assignment
+from autograder.course.notebook import grade_id, is_solution, is_test, refused_internals
+from autograder.course.regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
+from autograder.errors import KernelDied, KernelTimeout, NeedsFullRun, ProbeTampered
+from autograder.kernel.session import KernelSession
+from autograder.status import Status
+
+# What a student needs to know to understand some errors of their cell in grading.
+_HINTS = {"NameError": " (при проверке из ваших собственных ячеек выполняются только импорты и определения "
+                       "функций и классов: значения, нужные решению, задайте в самой ячейке решения)"}
+
+
+@dataclass
+class TaskRun:
+    grade_id: str
+    status: Status = Status.TIMEOUT  # a task whose place is never reached was cut off by a stop
+    cell_index: int | None = None
+    error: str | None = None  # "ValueError: ..." raised by the student's code at the place
+    observations: dict = field(default_factory=dict)
+
+
+@dataclass
+class NotebookRun:
+    tasks: dict
+    notebook: nbformat.NotebookNode  # the executed copy, test cells not run
+    stopped: str | None = None  # why the run ended early, if it did
+
+
+
+
+class Probe:
+    """What an observer may do at a task's place.  Everything it returns is plain data."""
+
+    def __init__(self, kernel: KernelSession, regions: list, rng: np.random.Generator | None,
+                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset(), before: str | None = None,
+                 task: str = ""):
+        self._kernel = kernel
+        self.task = task
+        self.regions = regions
+        self.before = before  # the task whose pre-cell state re-runs start from, when the region is the whole cell
+        self.own_cells = own_cells  # sources of the student's own cells before this place
+        self.rng = rng
+        self.hidden = rng is not None
+        self.gpu_available = gpu_available
+        self._unset = unset  # names that skipped cells would have set (see needed_cells)
+
+    def values(self, *names: str) -> dict:
+        self._require_set(set(names))
+        return self._kernel.values(*names)
+
+    def first_run_steps(self) -> int | None:
+        """Steps the student's code took in the notebook's own run of the cell, for an observer
+        made with ``count_first_run`` (None: not counted, or the count was tampered with)."""
+        return self._kernel.first_run_steps(self.task)
+
+    def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
+                count_lines: bool = False, rng: str | None = None, seed: int | None = None):
+        """Run grader-chosen code in a copy of the student's namespace.  Where the region is
+        the whole cell, that copy is the namespace the region's first run found (names it
+        bound itself are not there yet); ``rng="before"`` replays the random generators from
+        where the first run began, ``seed`` seeds them."""
+        self._require_read_set(source, inputs)
+        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
+                                    seed=seed)
+
+    def execute_seeded(self, source: str | tuple, seeds: list, outputs: tuple = ()) -> list:
+        """``execute`` once per seed, the random generators seeded with it, in one round trip."""
+        self._require_read_set(source)
+        return self._kernel.execute_seeded(source, seeds, outputs, before=self.before)
+
+    def _require_read_set(self, source: str | tuple, inputs: dict | None = None) -> None:
+        """What grader-run code reads, less its inputs, must not be what skipped cells set."""
+        if self._unset:  # reading the source costs a parse: only when cells were skipped
+            pieces = (source,) if isinstance(source, str) else source
+            self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
+
+    def _require_set(self, names: set) -> None:
+        if names & self._unset:
+            raise NeedsFullRun(f"a check reads {sorted(names & self._unset)}, set by skipped cells")
+
+
+
+def gpu_available() -> bool:
+    """The grader's own view of the hardware, never the kernel's claim about it."""
+    import torch  # imported here: only grading needs it, not the CLI's start-up
+
+    return torch.cuda.is_available()
+
+
+def submission_files(folder: Path, notebook: Path) -> list:
+    """The files handed in next to the notebook (data a student shipped)."""
+    return [item for item in folder.iterdir()
+            if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook]
+
+
+def copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
+    """The kernel sees the submission's own files, nothing else."""
+    for item in submission_files(folder, notebook):
+        shutil.copy(item, workdir / item.name)
+
+
+def shipped_modules(folder: Path, notebook: Path) -> frozenset:
+    """Names that an import in the kernel's working directory would find among those files."""
+    return frozenset(item.name.split(".")[0] for item in submission_files(folder, notebook))
+
+
+def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,
+                   hidden: bool, gpu: bool, skip_unneeded: bool = False) -> NotebookRun:
+    """Execute the kernel's (rebuilt) notebook and observe every task that has an observer.
+
+    With ``skip_unneeded``, demonstration cells nothing graded depends on are not run; a
+    check that reads what one of them would have set raises ``NeedsFullRun``.
+    """
+    nb = kernel.nb
+    tasks = {gid: TaskRun(gid) for gid in assignment.tasks}
+    places = {index: grade_id(cell) for index, cell in enumerate(nb.cells)
+              if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) in tasks}
+    code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and not is_test(cell)]
+    to_run, unset = _plan(nb, code_cells, assignment) if skip_unneeded else (set(code_cells), {})
+    not_set = set()  # names whose value differs from a full run's, because of skipped cells
+    run = NotebookRun(tasks=tasks, notebook=nb)
+    with kernel:
+        for index in code_cells:
+            if index not in to_run:
+                not_set |= unset[index]
+                continue
+            gid = places.get(index)
+            try:
+                tampered = _keep_state_before(kernel, gid, observers[gid]) if gid in observers else None
+                result = kernel.run_cell(index)
+                if result.error is None:
+                    not_set -= surely_binds(nb.cells[index].source)
+                elif (missing := _missing_name(result.error)) in not_set:
+                    raise NeedsFullRun(f"cell {index} needs {missing}, set by skipped cells")
+                if gid is not None:
+                    _observe(tasks[gid], index, result.error, kernel, assignment, observers, seed, hidden, gpu,
+                             frozenset(not_set), tampered)
+            except (KernelTimeout, KernelDied) as stop:
+                run.stopped = f"cell {index}: {stop}"
+                status = Status.TIMEOUT if isinstance(stop, KernelTimeout) else Status.KERNEL_DIED
+                for later in places.values():
+                    if tasks[later].cell_index is None or later == gid:
+                        tasks[later].status, tasks[later].error = status, str(stop)
+                break
+    return run
+
+
+def _keep_state_before(kernel: KernelSession, task: str, observers: list) -> str | None:
+    """Have the kernel keep its state before the task's cell (and count the cell's steps, when
+    an observer asks); what was found tampered, if anything."""
+    try:
+        kernel.before_cell(task, count_steps=any(getattr(fn, COUNTS_FIRST_RUN_ATTR, False) for fn in observers))
+    except ProbeTampered as exc:
+        return str(exc)
+    return None
+
+
+def _missing_name(error: tuple):
+    """The name of a NameError ("name 'x' is not defined"), if the error is one."""
+    match = re.match(r"name '(\w+)' is not defined", error[1]) if error[0] == "NameError" else None
+    return match.group(1) if match else None
+
+
+def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -> tuple:
+    """Notebook indices of the cells to run, and for each skipped one the names it would set."""
+    demonstrations = {position for position, index in enumerate(code_cells)
+                      if not is_solution(nb.cells[index])
+                      and nb.cells[index].source in assignment.demonstration_sources}
+    plan = CellPlan([nb.cells[index].source for index in code_cells], demonstrations)
+    return ({code_cells[position] for position in plan.to_run},
+            {index: plan.changed_by(position) for position, index in enumerate(code_cells)})
+
+
+def _observe(task: TaskRun, index: int, error: tuple | None, kernel: KernelSession,
+             assignment: Assignment, observers: dict, seed: int, hidden: bool, gpu: bool,
+             unset: frozenset = frozenset(), tampered: str | None = None) -> None:
+    task.cell_index = index
+    if tampered:
+        task.status, task.error = Status.TAMPERED, tampered
+        return
+    refused = refused_internals(kernel.nb.cells[index])
+    if refused:
+        task.status, task.error = Status.REFUSED, "; ".join(refused)
+        return
+    regions = [strip_timing_magics(region) for region in
+               extract_regions(assignment.tasks[task.grade_id].template, kernel.nb.cells[index].source)]
+    if error and error[0] == "NotImplementedError" or all(map(is_untouched_stub, regions)):
+        task.status = Status.NOT_ATTEMPTED
+        return
+    if escapes_template(assignment.tasks[task.grade_id].template, regions):
+        task.status = Status.ERROR
+        task.error = "код решения выходит за отведённое место в шаблоне (строки с меньшим отступом)"
+        return
+    task.status, task.error = (Status.ERROR, f"{error[0]}: {error[1]}{_HINTS.get(error[0], '')}") if error \
+        else (Status.OK, None)
+    task_observers = observers.get(task.grade_id)
+    if not task_observers:
+        return
+    rng = np.random.default_rng([seed, *task.grade_id.encode()]) if hidden else None
+    template = assignment.tasks[task.grade_id].template
+    before = task.grade_id if is_untouched_stub(template) else None  # the region is the whole cell
+    try:
+        own_cells = [cell.source for cell in kernel.nb.cells[:index]
+                     if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
+        probe = Probe(kernel, regions, rng, gpu, own_cells, unset, before, task.grade_id)
+        observations = {}
+        for observer in task_observers:
+            observations.update(observer(probe))
+        task.observations = observations
+    except ProbeTampered as exc:
+        task.status, task.error, task.observations = Status.TAMPERED, str(exc), {}
+    except (KernelTimeout, KernelDied, NeedsFullRun):
+        raise
+    except Exception as exc:  # whatever a reply made the grader's reading of it raise costs this task only
+        task.status = Status.ERROR
+        task.error = f"the grader could not read the kernel's state ({type(exc).__name__}: {exc})"

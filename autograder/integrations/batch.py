@@ -1,0 +1,251 @@
+"""Grading a whole class: ``python -m autograder batch COURSE_DIR --assignment NAME``.
+
+Submissions are found in nbgrader's layout, ``submitted/<student>/<assignment>/<assignment>.ipynb``
+(an LMS's zip of submissions in ``downloaded/<assignment>/archive/`` is first unpacked
+there by ``nbgrader zip_collect``, with the course's ``FileNameCollectorPlugin`` settings).
+They are graded in parallel -- by local worker processes, or by the workers of a Dask
+cluster (``--scheduler``) -- and each result is recorded the moment it arrives:
+
+- ``autograded/<student>/<assignment>/``: the graded notebook with its scores (written by
+  the worker; formgrader opens it, see ``autograded``) and ``report.json``;
+- the nbgrader gradebook (``c.CourseDirectory.db_url``: SQLite by default, PostgreSQL by
+  URL; see ``gradebook``): each task's score on its test cell, the written answers flagged
+  for hand grading, the time handed in and the late penalty, committed per student, so
+  that formgrader and ``nbgrader export`` see it and a crash loses nothing already recorded;
+- ``feedback/<student>/<assignment>/``: ``report.json``, ``results.json`` (Gradescope),
+  ``feedback.html`` (with the TAs' grades and comments so far); written atomically.
+
+A re-run skips a student whose kept ``report.json`` was made from the same file (its
+SHA-256), unless ``--force``; ``--refresh`` grades nothing and rewrites the feedback and the
+reports (after hand grading).  At the end ``reports/<assignment>/`` gets the class report
+and ``grades.csv``, read back from the gradebook.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from autograder.files import sha256_of, write_atomically
+from autograder.integrations.gradebook import Gradebook
+from autograder.report import Report
+from autograder.status import CUT_OFF
+
+# The report each student's grading left, beside their graded notebook: what a re-run keeps
+# and a refresh re-renders.  nbgrader's generate_feedback replaces feedback/<student>/ whole,
+# so the copy there is the student's, never the one we rely on.
+REPORT = "report.json"
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path
+    sha256: str
+    timestamp: datetime | None = None  # when it was handed in (UTC), from nbgrader's timestamp.txt
+    timestamp_problem: str = ""  # why timestamp.txt could not be read, if it could not
+
+
+def _handed_in_at(folder: Path) -> tuple:
+    """``(time, "")`` from the ``timestamp.txt`` that ``nbgrader collect`` and ``zip_collect``
+    write beside a submission, read as nbgrader reads it; ``(None, why)`` if it is unreadable."""
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    if not path.exists():
+        return None, ""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        return (parse_utc(text) if text else None), ""
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError) as exc:
+        return None, f"{path}: not a time ({exc}); graded without a late penalty"
+
+
+def collect_zips(course: Path, assignment: str) -> None:
+    """Unpack an LMS's archives into ``submitted/`` with nbgrader's own zip_collect."""
+    archive = course / "downloaded" / assignment / "archive"
+    if archive.is_dir() and any(archive.glob("*.zip")):
+        nbgrader = Path(sys.executable).with_name("nbgrader")
+        subprocess.run([str(nbgrader), "zip_collect", assignment, "--force"], cwd=course, check=True,
+                       capture_output=True)
+
+
+def find_submissions(course: Path, assignment: str) -> list:
+    """Every student's notebook of ``assignment``, in student order."""
+    found = []
+    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
+        path = folder / f"{assignment}.ipynb"
+        if path.exists():
+            found.append(Submission(folder.parent.name, path, sha256_of(path) if path.is_file() else "",
+                                    *_handed_in_at(folder)))
+    return found
+
+
+def grade_one(path: str, assignment: str, course: str, student: str, sha256: str, autograded: str) -> dict:
+    """Grade one notebook (runs in a worker process); a report dict, or one line of error.
+
+    Plain data goes back to the coordinator, which may be on another machine (Dask); the
+    graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
+    (which every worker sees at the same path)."""
+    from autograder.api import grade_submission
+    from autograder.errors import AutograderError
+    from autograder.kernel.warm import process_warm_kernels
+
+    try:
+        report = grade_submission(Path(path), assignment, Path(course), student=student,
+                                  warm=process_warm_kernels(), autograded=Path(autograded))
+    except AutograderError as exc:
+        return {"student": student, "error": str(exc), "sha256": sha256}
+    report.graded_by = _worker_name()
+    return report.to_dict()
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().name)
+    except (ImportError, ValueError):  # not inside a Dask worker
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
+    """The zero report of a file that could not be graded at all."""
+    return Report(assignment=assignment, student=student, seed=0, total=0, max_total=0, duration_s=0, tasks={},
+                  stopped=f"not graded: {reason}", submission_sha256=sha256)
+
+
+def _share_cores(threads: int) -> None:
+    """Worker start-up: each kernel gets its share of the cores, not one thread per core
+    each (N kernels x N threads on N cores only fight over them)."""
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+
+
+def _local_results(jobs: int, work: list):
+    """Reports as they finish, from ``jobs`` local worker processes."""
+    context = multiprocessing.get_context("spawn")  # no forked copies of the coordinator's threads
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_share_cores,
+                             initargs=(threads,)) as pool:
+        pending = {pool.submit(grade_one, *args): args for args in work}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                args = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # the worker process itself died
+                    yield {"student": args[3], "error": f"grader worker failed ({type(exc).__name__}: {exc})",
+                           "sha256": args[4]}
+
+
+def _dask_results(address: str, work: list, gpu: bool):
+    """Reports as they finish, from the workers of the Dask cluster at ``address``."""
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        resources = {"GPU": 1} if gpu else None
+        futures = {client.submit(grade_one, *args, pure=False, resources=resources): args for args in work}
+        for future in as_completed(futures):
+            args = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:
+                yield {"student": args[3], "error": f"dask worker failed ({type(exc).__name__}: {exc})",
+                       "sha256": args[4]}
+
+
+def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str | None = None,
+              force: bool = False, gpu: bool = False, progress=None, on_start=None, refresh: bool = False) -> list:
+    """Grade the class; returns every student's report (fresh or kept from an earlier run).
+
+    ``on_start(n)`` is told how many submissions will be graded, ``progress(report)`` is
+    called as each is recorded.  ``refresh``: grade nothing; rewrite every graded student's
+    feedback (with what TAs have given by hand since), ``grades.csv`` and the class report.
+    """
+    from autograder.config import grader_settings, load_course_config
+    from autograder.course.assignment import Assignment
+    from autograder.outputs.class_report import write_class_report
+    from autograder.outputs.feedback import write_student_feedback
+
+    course = Path(course).resolve()
+    assignment = Assignment(assignment_name, course)
+    grader_settings(course).course_secret()  # unreadable: stop now, not once per student
+    config = load_course_config(course)
+    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
+    gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment, config)
+    collect_zips(course, assignment_name)
+
+    reports, work, handed_in, kept_at = [], [], {}, {}
+    for submission in find_submissions(course, assignment_name):
+        handed_in[submission.student] = submission
+        graded = autograded_path(course, config, assignment_name, submission.student)
+        kept_at[submission.student] = graded.with_name(REPORT)
+        kept = _previous_report(kept_at[submission.student], submission)
+        if refresh or (kept is not None and not force):
+            reports += [kept] if kept is not None else []
+        else:
+            work.append((str(submission.path), assignment_name, str(course), submission.student, submission.sha256,
+                         str(graded)))
+    if on_start is not None:
+        on_start(len(work))
+    results = _dask_results(scheduler, work, gpu) if scheduler else \
+        _local_results(jobs or multiprocessing.cpu_count(), work)
+    progress = progress or (lambda report: None)
+    feedback = lambda report: write_student_feedback(  # noqa: E731
+        report, course / "feedback" / report.student / assignment_name, assignment.checks_dir,
+        gradebook.hand_grading(report.student))
+    for result in results:
+        report = Report.from_dict(result) if "error" not in result else \
+            failed_report(assignment_name, result["student"], result["error"], result["sha256"])
+        submission = handed_in[report.student]
+        if submission.timestamp_problem:
+            report.warnings.append(submission.timestamp_problem)
+        gradebook.record(report, submission.timestamp)
+        feedback(report)
+        # the kept report last: it marks the student as done for a re-run, so a crash between
+        # the writes means grading that student again, never a gradebook without the grade.
+        write_atomically(kept_at[report.student], report.to_json() + "\n")
+        reports.append(report)
+        progress(report)
+    if refresh:  # the TAs' hand grading, since: on every student's page
+        for report in reports:
+            feedback(report)
+    reports.sort(key=lambda report: report.student)
+    if reports:
+        write_class_report(reports, gradebook.grade_rows([report.student for report in reports]),
+                           course / "reports" / assignment_name)
+    return reports
+
+
+def autograded_path(course: Path, config, assignment: str, student: str) -> Path:
+    """Where ``nbgrader autograde`` would leave the student's graded notebook (formgrader
+    opens it from there)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config, root=str(course))
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment)) / f"{assignment}.ipynb"
+
+
+def _previous_report(path: Path, submission: Submission) -> Report | None:
+    """The report an earlier run kept at ``path``, if it was made from this very file."""
+    try:
+        report = Report.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if report.submission_sha256 == submission.sha256 else None
+
+
+def outcome(report: Report) -> str:
+    """graded, failed (not gradable) or timed-out: the live counts of the progress bar."""
+    if report.stopped and not report.tasks:
+        return "failed"
+    if any(task.status in CUT_OFF for task in report.tasks.values()):
+        return "timed-out"
+    return "graded"

@@ -1,0 +1,1 @@
+"""Renderings of reports: feedback HTML, the graded notebook for formgrader, the class report."""
