@@ -10,8 +10,9 @@ import pytest
 
 from autograder.course.assignment import Assignment
 from autograder.errors import GradingFailed, KernelStartFailed
-from autograder.grading.orchestrator import Grading
+from autograder.grading.orchestrator import Grading, GradingOptions
 from autograder.grading.pytest_plugin import GradingPlugin
+from autograder.grading.submission import Submission
 from autograder.kernel.warm import WarmKernels
 from autograder.outputs.autograded import write_autograded
 from autograder.report import Report
@@ -33,14 +34,14 @@ def grade_submission(path: Path | str, assignment: str | Assignment, course_root
     """
     if not isinstance(assignment, Assignment):
         assignment = Assignment(assignment, course_root)
-    grading = Grading(Path(path), student=student, visible_only=visible_only, assignment=assignment,
-                      notebook=notebook, sandbox=sandbox, warm=warm)
+    grading = Grading(Submission.at(path, assignment, student, notebook),
+                      GradingOptions(visible_only=visible_only, sandbox=sandbox, warm=warm))
     try:
         grading.start_kernel()  # fails fast on a file that is not a gradable notebook
     except KernelStartFailed as exc:
         raise GradingFailed(f"{path}: {exc}") from None
-    args = [str(grading.assignment.checks_dir), "-p", "autograder.grading.pytest_plugin", "-p", "no:cacheprovider",
-            "--rootdir", str(grading.assignment.course_root), "--import-mode=importlib",
+    args = [str(assignment.checks_dir), "-p", "autograder.grading.pytest_plugin", "-p", "no:cacheprovider",
+            "--rootdir", str(assignment.course_root), "--import-mode=importlib",
             "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header", "-W", "ignore",
             "-p", "no:unraisableexception"]  # it runs gc.collect() over and over at the end: ~0.4 s a grading
     pytest_output = io.StringIO()

@@ -1,5 +1,5 @@
 """A constraint on the answer ("no loops") scores only while the checks it requires pass."""
-from autograder.grading.orchestrator import _with_requirements
+from autograder.grading.results import with_requirements
 from autograder.report import CheckResult
 
 
@@ -9,7 +9,7 @@ def result(name, passed, message=""):
 
 def test_a_constraint_counts_only_with_right_values():
     checks = [result("test_values", False, "неверные значения"), result("test_no_loops", True)]
-    gated = _with_requirements(checks, {"test_no_loops": ("test_values", "test_hidden_values")})
+    gated = with_requirements(checks, {"test_no_loops": ("test_values", "test_hidden_values")})
     assert [(c.name, c.score, c.passed) for c in gated] == [("test_values", 0, False), ("test_no_loops", 0, False)]
     assert gated[1].message.endswith("неверные значения")
 
@@ -17,5 +17,5 @@ def test_a_constraint_counts_only_with_right_values():
 def test_a_required_check_that_did_not_run_does_not_hold_it_back():
     """In a student's check the hidden checks do not run; without a GPU the CUDA ones neither."""
     checks = [result("test_values", True), result("test_no_loops", True)]
-    gated = _with_requirements(checks, {"test_no_loops": ("test_values", "test_hidden_values")})
+    gated = with_requirements(checks, {"test_no_loops": ("test_values", "test_hidden_values")})
     assert [(c.name, c.score) for c in gated] == [("test_values", 1), ("test_no_loops", 1)]

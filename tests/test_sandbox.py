@@ -13,8 +13,9 @@ from corpus import REPO
 from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 from autograder.course.assignment import Assignment
-from autograder.grading import orchestrator
+from autograder.grading import kernels
 from autograder.grading.orchestrator import Grading
+from autograder.grading.submission import Submission
 from autograder.isolation import sandbox
 
 # The attacks use os, subprocess, ctypes...: they run as if they had slipped past the perimeter.
@@ -27,7 +28,7 @@ def kernel_start(request, monkeypatch):
     """Every attack runs against both ways of starting a sandboxed kernel: forked from the
     warm server (the default) and booted in a bubblewrap of its own (the fallback)."""
     if request.param == "booted":
-        monkeypatch.setattr(orchestrator, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
+        monkeypatch.setattr(kernels, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
     else:
         problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)[1]
         if problem:
@@ -146,7 +147,7 @@ def test_file_size_cap(tmp_path):
 
 def test_output_flood_is_dropped_not_stored(tmp_path):
     path = submission(tmp_path, squares="for _ in range(20000):\n    print('x' * 1000)\nsquares = values ** 2")
-    run = Grading(path, assignment=Assignment("00_tiny", TINY)).run()
+    run = Grading(Submission.at(path, Assignment("00_tiny", TINY))).run()
     kept = sum(len(str(output)) for cell in run.notebook.cells for output in cell.get("outputs", []))
     assert kept < 2 * 2 ** 20
     assert any("output over the limit was dropped" in str(cell.get("outputs")) for cell in run.notebook.cells)

@@ -14,9 +14,14 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import OBSERVER_ATTR
+from autograder.course.assignment import Assignment
+from autograder.course.student_kit import is_student_kit
 from autograder.errors import KernelStartFailed
 from autograder.grading import runner
-from autograder.grading.orchestrator import Grading
+from autograder.grading.messages import failure_message, status_message
+from autograder.grading.orchestrator import Grading, GradingOptions
+from autograder.grading.results import ExpectedCheck
+from autograder.grading.submission import Submission
 from autograder.report import CheckResult
 from autograder.status import Status
 
@@ -34,9 +39,21 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(task, points, hidden, cuda): a scored check of an autograder task")
     if config.pluginmanager.get_plugin(PLUGIN_NAME) is None and config.getoption("submission"):
-        grading = Grading(Path(config.getoption("submission")), student=config.getoption("student"),
-                          visible_only=config.getoption("visible_only"))
+        submission = Submission.at(config.getoption("submission"), _assignment_of_checks(config.args),
+                                   config.getoption("student"))
+        grading = Grading(submission, GradingOptions(visible_only=config.getoption("visible_only")))
         config.pluginmanager.register(GradingPlugin(grading), PLUGIN_NAME)
+
+
+def _assignment_of_checks(args: list) -> Assignment:
+    """The assignment whose checks pytest was given (the first path of its command line): a
+    course's ``assignments/<name>/``, a module or the ``hidden/`` folder in it, or a student kit."""
+    path = Path(args[0] if args else ".").resolve()
+    folder = path.parent if path.is_file() else path
+    if folder.name == "hidden":
+        folder = folder.parent
+    return Assignment.from_student_kit(folder) if is_student_kit(folder) else Assignment(folder.name,
+                                                                                         folder.parents[1])
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +72,10 @@ def notebook_run(request) -> runner.NotebookRun:
 @pytest.fixture
 def task(request, notebook_run) -> runner.TaskRun:
     """The observations of the check's task, or a failure saying why there are none."""
-    grading = request.config.stash[GRADING]
     marker = request.node.get_closest_marker("check")
     task = notebook_run.tasks[marker.kwargs["task"]]
     if task.status != Status.OK and (task.status != Status.ERROR or not task.observations):
-        pytest.fail(grading.status_message(task), pytrace=False)
+        pytest.fail(status_message(task), pytrace=False)
     return task
 
 
@@ -75,7 +91,7 @@ class GradingPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
         checks = [item for item in items if item.get_closest_marker("check")]
-        if self.grading.visible_only:
+        if self.grading.options.visible_only:
             hidden = [item for item in checks if item.get_closest_marker("check").kwargs.get("hidden")]
             config.hook.pytest_deselected(items=hidden)
             items[:] = [item for item in items if item not in hidden]
@@ -87,12 +103,10 @@ class GradingPlugin:
             for fn in vars(module).values():
                 if hasattr(fn, OBSERVER_ATTR) and fn.__module__ == module.__name__:
                     self.grading.observers.setdefault(getattr(fn, OBSERVER_ATTR), []).append(fn)
-        if modules:
-            self.grading.bind_assignment(Path(modules[0].__file__).parent)
         for item in checks:
             marker = item.get_closest_marker("check").kwargs
-            self.grading.expect(marker["task"], item.name, marker["points"], marker.get("hidden", False),
-                                marker.get("cuda", False), marker.get("requires", ()))
+            self.grading.results.expect(marker["task"], item.name, ExpectedCheck(
+                marker["points"], marker.get("hidden", False), marker.get("cuda", False), marker.get("requires", ())))
 
     def pytest_runtest_setup(self, item):
         marker = item.get_closest_marker("check")
@@ -107,16 +121,16 @@ class GradingPlugin:
             return report
         kwargs = marker.kwargs
         if report.skipped:
-            self.grading.skip(kwargs["task"], item.name, _skip_reason(call))
+            self.grading.results.skip(kwargs["task"], item.name, _skip_reason(call))
         elif report.passed:
             doc = (item.function.__doc__ or "").strip().splitlines()
-            self.grading.record(kwargs["task"], CheckResult(
+            self.grading.results.record(kwargs["task"], CheckResult(
                 name=item.name, score=kwargs["points"], max_score=kwargs["points"], passed=True,
                 message=doc[0] if doc else "", hidden=kwargs.get("hidden", False), cuda=kwargs.get("cuda", False)))
         else:
-            self.grading.record(kwargs["task"], CheckResult(
+            self.grading.results.record(kwargs["task"], CheckResult(
                 name=item.name, score=0, max_score=kwargs["points"], passed=False,
-                message=self.grading.failure_message(kwargs["task"], call.excinfo),
+                message=failure_message(call.excinfo, self.grading.task_run(kwargs["task"])),
                 hidden=kwargs.get("hidden", False), cuda=kwargs.get("cuda", False)))
         return report
 
@@ -124,7 +138,7 @@ class GradingPlugin:
         self.grading.started = time.monotonic()
 
     def pytest_terminal_summary(self, terminalreporter):
-        if self.grading.results:
+        if self.grading.results.results:
             terminalreporter.write_sep("=", "autograder")
             terminalreporter.write_line(self.grading.report().table())
 
