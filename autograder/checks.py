@@ -94,6 +94,7 @@ def _import_once(path: Path) -> ModuleType:
     name = "autograder_course_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None  # a ``.py`` path always gets a source loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:

@@ -238,7 +238,9 @@ class _Effects:
 class _EffectsReader(ast.NodeVisitor):
     def __init__(self, modules: set, functions: dict):
         self.modules, self.functions = modules, functions  # shared by all cells, in order
-        self.binds, self.changes, self.derived = set(), set(), {}
+        self.binds: set[str] = set()
+        self.changes: set[str] = set()
+        self.derived: dict[str, set[str]] = {}
 
     def visit_Import(self, node):
         names = _stores(node)
@@ -311,7 +313,10 @@ def _root(node: ast.AST):
 def _demonstration_effects(sources: list, demonstration: set) -> tuple:
     """``_Effects`` of each demonstration cell that may be skipped, and for every name, the
     names it was computed from (in any cell).  Cells left out of the first always run."""
-    modules, functions, effects, derived = set(), {}, {}, {}
+    modules: set[str] = set()
+    functions: dict[str, set[str]] = {}
+    effects: dict[int, _Effects] = {}
+    derived: dict[str, set[str]] = {}
     for index in sorted(demonstration):
         tree = _parse(sources[index])
         if tree is None:

@@ -149,13 +149,15 @@ def _dotted(node: ast.AST) -> str | None:
 
 def _opaque_submodule_path(node: ast.Attribute) -> bool:
     dotted = _dotted(node)
-    return bool(dotted) and any(dotted == module or dotted.startswith(module + ".") for module in _OPAQUE_SUBMODULES)
+    if not dotted:
+        return False
+    return any(dotted == module or dotted.startswith(module + ".") for module in _OPAQUE_SUBMODULES)
 
 
 def opaque_aliases(own_cells: list) -> dict:
     """Names the student's own cells bind to opaque modules or names (``from builtins import
     exec as run``), for ``opaque_code``."""
-    aliases = {}
+    aliases: dict[str, int] = {}
     for source in own_cells:
         try:
             aliases.update((name, line) for name, line, _ in _opaque_imports(parse_region(source)) if name)
@@ -239,7 +241,7 @@ def float_literals(tree: ast.Module) -> list:
 class _ReplaceFloats(ast.NodeTransformer):
     def __init__(self, replacements: dict):
         self.replacements = replacements
-        self.replaced = set()
+        self.replaced: set[float] = set()
 
     def visit_Constant(self, node):
         if type(node.value) is float and node.value in self.replacements:

@@ -85,8 +85,10 @@ class Assignment:
             if cell.cell_type != "code" or not is_solution(cell):
                 continue
             test = next((c for c in cells[index + 1:] if is_test(c)), None)
-            tasks[grade_id(cell)] = Task(
-                grade_id=grade_id(cell), template=cell.source,
+            gid = grade_id(cell)
+            assert gid is not None  # nbgrader's validator gives every solution cell a grade_id
+            tasks[gid] = Task(
+                grade_id=gid, template=cell.source,
                 test_cell=grade_id(test) if test is not None else None,
                 test_points=float(nbgrader_meta(test)["points"]) if test is not None else None)
         return tasks

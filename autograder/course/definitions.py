@@ -85,7 +85,10 @@ def _class(node: ast.ClassDef) -> bool:
 
 def _import(node, shipped: frozenset) -> bool:
     if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and node.module.split(".")[0] not in shipped
+        if node.level != 0:
+            return False
+        assert node.module is not None  # only a relative import (level > 0) leaves out the module
+        return node.module.split(".")[0] not in shipped
     return all(alias.name.split(".")[0] not in shipped for alias in node.names)
 
 

@@ -48,7 +48,7 @@ def is_test(cell) -> bool:
 def is_trusted(cell) -> bool:
     """A cell whose content comes from the release, never from the student."""
     meta = nbgrader_meta(cell)
-    return grade_id(cell) is not None and not meta.get("solution") and (meta.get("grade") or meta.get("locked"))
+    return bool(grade_id(cell) is not None and not meta.get("solution") and (meta.get("grade") or meta.get("locked")))
 
 
 def read_submission(path: Path, max_bytes: int) -> nbformat.NotebookNode:
@@ -106,7 +106,8 @@ def _match_student_cells(student: nbformat.NotebookNode, release_keys: set, ship
     As nbgrader's DeduplicateIds does, only the first cell with a key plays that role; later
     copies are the student's own plain cells.
     """
-    matched, groups, anchor = {}, {None: []}, None
+    matched, anchor = {}, None
+    groups: dict[tuple | None, list[nbformat.NotebookNode]] = {None: []}
     for cell in student.cells:
         key = _student_key(cell, release_keys)
         if key is not None and key not in matched:

@@ -35,11 +35,11 @@ def failure_message(excinfo: pytest.ExceptionInfo, task: TaskRun | None) -> str:
     if isinstance(exc, AssertionError):
         message = str(exc).split("\nassert ")[0].strip() or "проверка не пройдена"
     elif isinstance(exc, pytest.fail.Exception):  # pytest.fail(...)
-        message = exc.msg
+        message = exc.msg or ""
     elif isinstance(exc, SubmissionError):
         message = str(exc)
     else:
         message = f"внутренняя ошибка проверки, сообщите преподавателю ({type(exc).__name__}: {exc})"
-    if task is not None and task.status == Status.ERROR and task.error not in message:
+    if task is not None and task.status == Status.ERROR and task.error and task.error not in message:
         message += f" (ячейка задания завершилась ошибкой: {task.error})"
     return message

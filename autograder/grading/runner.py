@@ -146,7 +146,8 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
                 continue
             gid = places.get(index)
             try:
-                tampered = _keep_state_before(kernel, gid, observers[gid]) if gid in observers else None
+                tampered = (_keep_state_before(kernel, gid, observers[gid])
+                            if gid is not None and gid in observers else None)
                 result = kernel.run_cell(index)
                 if result.error is None:
                     not_set -= surely_binds(nb.cells[index].source)

@@ -25,13 +25,18 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.provisioning import LocalProvisioner
 
 from autograder import remote
 from autograder.errors import ForkServerUnavailable
 from autograder.remote.framing import read_message, send_message
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 _SERVER_SOURCE = remote.source("fork_server")
 
@@ -45,7 +50,8 @@ class ForkedKernel:
     stdin = stdout = stderr = None
 
     def __init__(self, conn: socket.socket, pid: int):
-        self.pid, self.returncode, self._conn = pid, None, conn
+        self.pid, self._conn = pid, conn
+        self.returncode: int | None = None
 
     def poll(self) -> int | None:
         if self.returncode is None and select.select([self._conn], [], [], 0)[0]:
@@ -55,6 +61,7 @@ class ForkedKernel:
     def wait(self, timeout: float | None = None) -> int:
         while self.returncode is None:
             if not select.select([self._conn], [], [], timeout)[0]:
+                assert timeout is not None  # without a timeout, select returns only once the server has written
                 raise subprocess.TimeoutExpired("forked kernel", timeout)
             self._read()
         return self.returncode
@@ -89,13 +96,15 @@ class ForkedKernel:
 class ForkProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching through a fork server instead of Popen."""
 
-    server: ForkServer = None
+    server: ForkServer | None = None
     request: dict = {}
-    _forked: ForkedKernel = None
+    _forked: ForkedKernel | None = None
 
-    async def launch_kernel(self, cmd: list, **kwargs) -> dict:
-        self.process = self._forked = self.server.launch(cmd, self.request)
-        self.pid, self.pgid = self.process.pid, None  # signals go to the process object
+    async def launch_kernel(self, cmd: list, **kwargs) -> KernelConnectionInfo:
+        assert self.server is not None  # set by KernelSession right after it makes the provisioner
+        # a ForkedKernel stands in for the Popen that jupyter_client's annotation expects
+        self.process = self._forked = self.server.launch(cmd, self.request)  # type: ignore[assignment]
+        self.pid, self.pgid = self._forked.pid, None  # signals go to the process object
         self.cwd = kwargs.get("cwd")
         return self.connection_info
 
@@ -108,7 +117,8 @@ class ForkProvisioner(LocalProvisioner):
 class ForkServer:
     """One sandboxed fork server and the folder (``root``) that holds its kernels' folders."""
 
-    def __init__(self, sandbox_args: list, readonly_paths: list, preload: tuple, startup_timeout: float):
+    def __init__(self, sandbox_args: Callable[[Path], list], readonly_paths: list, preload: tuple,
+                 startup_timeout: float):
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self._startup_timeout = startup_timeout
         self._socket = self.root / "server.sock"
@@ -118,6 +128,7 @@ class ForkServer:
                                              json.dumps(config)]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, start_new_session=True)
+        assert self.process.stdout is not None and self.process.stderr is not None  # both are pipes
         ready = select.select([self.process.stdout], [], [], startup_timeout)[0]
         line = self.process.stdout.readline() if ready else b""
         try:
@@ -160,6 +171,7 @@ class ForkServer:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        assert self.process.stdout is not None  # a pipe
         self.process.stdout.close()
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -299,9 +299,9 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     or started behind a command prefix; its limits (each saying how it is applied), and the
     cgroups it joins."""
     gpu = nvidia_device_present()
-    limits = {"max_file_mb": settings.max_file_mb, "max_open_files": settings.max_open_files,
-              "max_cell_output_kb": settings.max_cell_output_kb,
-              "max_notebook_output_kb": settings.max_notebook_output_kb}
+    limits: dict[str, int | str] = {"max_file_mb": settings.max_file_mb, "max_open_files": settings.max_open_files,
+                                    "max_cell_output_kb": settings.max_cell_output_kb,
+                                    "max_notebook_output_kb": settings.max_notebook_output_kb}
     rlimits = {"RLIMIT_FSIZE": settings.max_file_mb * 2**20, "RLIMIT_NOFILE": settings.max_open_files}
     groups, applied = create_cgroups(settings.max_processes, settings.memory_mb)
     if "max_processes" in applied:

@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import ensure_async, run_sync
@@ -31,6 +32,9 @@ from autograder.errors import KernelDied, KernelStartFailed, KernelTimeout, Prob
 from autograder.isolation.forkserver import ForkedKernel, ForkProvisioner
 from autograder.isolation.sandbox import KERNEL_SOCKETS_DIR, KERNEL_WORK_DIR, KernelJail
 from autograder.kernel import wire
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 _PROBE_SOURCE = remote.source("kernel_probe")
 _MAX_PROBE_OUTPUT = 16 * 1024 * 1024
@@ -111,8 +115,9 @@ class BootedProvisioner(LocalProvisioner):
 
     root_seen_from_here: str = ""
 
-    async def launch_kernel(self, cmd: list, **kwargs) -> dict:
+    async def launch_kernel(self, cmd: list, **kwargs) -> KernelConnectionInfo:
         info = await super().launch_kernel(cmd, **kwargs)
+        assert self.process is not None  # the launch above started it
         deadline = time.monotonic() + _SANDBOX_SETUP_TIMEOUT
         while (kernel := _sandboxed_process(self.process.pid)) is None:
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -147,7 +152,7 @@ class CappedNotebookClient(NotebookClient):
     max_cell_output = Integer(1 << 20)
     max_notebook_output = Integer(16 << 20)
 
-    def reset_execution_trackers(self):
+    def reset_execution_trackers(self) -> None:
         super().reset_execution_trackers()
         self._output_sizes: dict = {}
 
@@ -211,7 +216,8 @@ class KernelSession:
 
     def _launch(self) -> None:
         if self._client.km is None:
-            km = self._client.km = self._client.create_kernel_manager()
+            # an instance of kernel_manager_class, which nbclient types as the base KernelManager
+            km = self._client.km = cast(JailedKernelManager, self._client.create_kernel_manager())
             if self.jail is not None and self.jail.server is not None:
                 km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
                 km.provisioner.server, km.provisioner.request = self.jail.server, self.jail.request
@@ -293,6 +299,7 @@ class KernelSession:
             raise ProbeFailed(f"could not prepare the kernel: {reply.get('ename')}: {reply.get('evalue')}")
         self._comm_id = secrets.token_hex(16)
         kc = self._client.kc
+        assert kc is not None  # started in __enter__ before the probe is installed
         kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": self._comm_id, "target_name": self._module,
                                                            "data": {}}))
 
@@ -414,8 +421,9 @@ class KernelSession:
 
     async def _async_execute_code(self, code: str, timeout: float) -> dict:
         """Run ``code`` as a cell; its status, and the error if it raised."""
-        msg_id = self._client.kc.execute(code, silent=False, store_history=False, allow_stdin=False,
-                                         stop_on_error=False)
+        kc = self._client.kc
+        assert kc is not None  # started in __enter__ before the probe is installed
+        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False, stop_on_error=False)
         status = {}
         async for kind, content in self._iopub_of(msg_id, timeout, "start-up code"):
             if kind == "error":
@@ -424,7 +432,9 @@ class KernelSession:
 
     async def _iopub_of(self, msg_id: str, timeout: float, what: str):
         """The kernel's iopub messages about ``msg_id`` until it is idle; kill it on timeout."""
-        kc = self._client.kc
+        # the client of an AsyncKernelManager, which nbclient types as the base KernelClient;
+        # the caller has just sent ``msg_id`` on it
+        kc = cast(AsyncKernelClient, self._client.kc)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -434,7 +444,8 @@ class KernelSession:
             try:
                 msg = await kc.get_iopub_msg(timeout=min(left, 1.0))
             except Empty:
-                if not await ensure_async(kc.is_alive()):
+                alive: bool = await ensure_async(kc.is_alive())
+                if not alive:
                     self.close()
                     raise KernelDied(f"the kernel died during the grader's {what}") from None
                 continue

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-# dtypes we accept from the kernel; anything else is a protocol error.
-_NUMPY_DTYPES = {name: np.dtype(name) for name in (
+# dtypes we accept from the kernel; anything else is a protocol error.  Keyed by object: it is
+# looked up with whatever the kernel sent as the dtype.
+_NUMPY_DTYPES: dict[object, np.dtype] = {name: np.dtype(name) for name in (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")}
 _TORCH_DTYPES = set(_NUMPY_DTYPES) | {"bfloat16"}
 

@@ -37,7 +37,8 @@ from autograder.status import Status
 
 log = logging.getLogger(__name__)
 
-STATUS_LABELS = {
+# Keyed by str: a status read back from JSON finds its label as a member does.
+STATUS_LABELS: dict[str, str] = {
     Status.PASSED: "выполнено",
     Status.PARTIAL: "выполнено частично",
     Status.FAILED: "не пройдено",
@@ -125,6 +126,7 @@ def assignment_plots(report: Report, assignment_dir: Path) -> list:
 
 def _import_file(path: Path, name: str):
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None  # a ``.py`` path always gets a source loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

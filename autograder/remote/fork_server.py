@@ -239,7 +239,8 @@ def _serve_kernel(conn: socket.socket, request: dict, config: dict) -> None:
     send_message(conn, {"pid": init})
     watch = os.pidfd_open(init)
     while True:
-        ready, _, _ = select.select([conn, watch], [], [])
+        watched: list[socket.socket | int] = [conn, watch]
+        ready, _, _ = select.select(watched, [], [])
         if watch in ready:
             _, status = os.waitpid(init, 0)
             send_message(conn, {"exit": os.waitstatus_to_exitcode(status)})
