@@ -46,7 +46,7 @@ __all__ = [
     # marking checks and observers
     "check", "observer", "visible_twin", "assignment_module",
     # judging what an observer saw (student-facing messages)
-    "assert_close", "describe", "require_device", "require_success", "require_tensor",
+    "assert_close", "describe", "require_device", "require_on_device", "require_success", "require_tensor",
     # what observers send and read: inputs for the kernel, and the values it answers with
     "wire", "ProbeFailed",
     # reading the student's code (constraints such as "no loops" or "computed, not typed")
@@ -154,6 +154,12 @@ def require_device(value, name: str = "device") -> str:
     if not isinstance(value, wire.Device):
         pytest.fail(f"переменная `{name}` должна быть torch.device, а это {describe(value)}.", pytrace=False)
     return value.value
+
+
+def require_on_device(tensor: wire.Tensor, name: str, device: str) -> None:
+    """Fail unless the tensor lies on ``device`` (a check compares device types: "cuda:0" is "cuda")."""
+    if tensor.device_type != device.split(":")[0]:
+        pytest.fail(f"`{name}` лежит на {tensor.device}, а должен на {device}.", pytrace=False)
 
 
 def require_success(execution, what: str):

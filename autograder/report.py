@@ -1,4 +1,4 @@
-"""The one result model of a graded submission, and its renderings (JSON, terminal table).
+"""The one result model of a graded submission; it renders itself through ``autograder.outputs``.
 
 Field names are a contract with external tools (see README, "Report format").
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-from autograder.status import WHOLE_TASK, Status
+from autograder.status import Status
 
 
 @dataclass
@@ -77,33 +77,30 @@ class Report:
     def from_json(cls, text: str) -> Report:
         return cls.from_dict(json.loads(text))
 
-    def table(self, show_hidden: bool = True) -> str:
-        """Per-task table with the failing checks' messages under each task."""
-        width = max([len(name) for name in self.tasks] + [len("task")])
-        lines = [f"{'task':<{width}}  {'score':>11}  status"]
-        for name, task in self.tasks.items():
-            lines.append(f"{name:<{width}}  {points(task.score):>5} / {points(task.max_score):<5}  {task.status}")
-            failing = [c for c in task.checks if not c.passed and (show_hidden or not c.hidden)]
-            if task.status in WHOLE_TASK:
-                failing = failing[:1]  # every check says the same: say it once
-            for check in failing:
-                lines.append(f"{'':<{width}}    - {check.name}: {check.message}")
-        lines.append(f"{'total':<{width}}  {points(self.total):>5} / {points(self.max_total):<5}")
-        reasons: dict = {}
+    def skipped_by_reason(self) -> dict[str, list[tuple[str, str]]]:
+        """reason -> [(task, check), ...]: renderers say each reason once."""
+        reasons: dict[str, list[tuple[str, str]]] = {}
         for skipped in self.skipped:
-            reasons.setdefault(skipped["reason"], []).append(f"{skipped['task']}.{skipped['name']}")
-        for reason, names in reasons.items():
-            lines.append(f"skipped {len(names)} check(s): {reason} ({', '.join(names)})")
-        if self.stopped:
-            lines.append(f"run stopped early: {self.stopped}")
-        if self.tampered:
-            lines.append(f"TAMPERING: the notebook changed the grader's machinery in {', '.join(self.tampered)} "
-                         "(0 points there); a TA should review it")
-        lines += [f"warning: {warning}" for warning in self.warnings]
-        if self.sandbox.get("isolation") == "none":
-            lines.append(f"sandbox off: {self.sandbox.get('reason')} (limits still applied)")
-        return "\n".join(lines)
+            reasons.setdefault(skipped["reason"], []).append((skipped["task"], skipped["name"]))
+        return reasons
 
+    # Renderings.  Each lives in autograder/outputs/ (which imports this module, hence the
+    # imports here); ``to_json`` above is the report itself.
+
+    def table(self, show_hidden: bool = True) -> str:
+        """The terminal table: per task, its score and the failing checks' messages."""
+        from autograder.outputs.terminal import table
+        return table(self, show_hidden)
+
+    def to_gradescope(self) -> dict:
+        """Gradescope's results.json, as a dict."""
+        from autograder.outputs.gradescope import gradescope_results
+        return gradescope_results(self)
+
+    def to_html(self, plots: list | None = None, hand_grading: dict | None = None) -> str:
+        """The student's feedback page, with the assignment's ``plots`` and the TAs' ``hand_grading``."""
+        from autograder.outputs.feedback import feedback_html
+        return feedback_html(self, plots or [], hand_grading)
 
 def _known(dataclass_type, data: dict) -> dict:
     names = {f.name for f in fields(dataclass_type)}

@@ -18,7 +18,7 @@ from autograder import files
 from autograder.files import write_atomically
 from autograder.outputs import feedback
 from autograder.outputs.class_report import check_failures, task_status_counts, write_class_report
-from autograder.outputs.feedback import feedback_html, gradescope_results, write_student_feedback
+from autograder.outputs.feedback import write_student_feedback
 from autograder.report import CheckResult, Report, TaskResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,7 +72,7 @@ def test_report_round_trips_through_json():
 
 
 def test_results_json_lists_every_check_with_its_visibility():
-    results = gradescope_results(tricky_report())
+    results = tricky_report().to_gradescope()
     assert set(results) == {"score", "execution_time", "output", "tests"}
     assert results["score"] == 1 and isinstance(results["execution_time"], int)
     assert [t["name"] for t in results["tests"]] == ["first: test_shape", "first: test_hidden", "second: test_values"]
@@ -87,7 +87,7 @@ def test_results_json_lists_every_check_with_its_visibility():
 
 def test_results_json_names_skipped_checks_only_in_output():
     source = fixture_report("ref")
-    results = gradescope_results(source)
+    results = source.to_gradescope()
     assert results["score"] == 22 and len(results["tests"]) == sum(len(t.checks) for t in source.tasks.values())
     assert not any("cuda" in t["name"] for t in results["tests"])
     assert "regression_step: test_cpu_and_cuda_agree" in results["output"]
@@ -115,7 +115,7 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path, monkey
 
 def test_page_shows_every_message_escaped():
     source = tricky_report()
-    page = feedback_html(source, plots=[])
+    page = source.to_html()
     for task_result in source.tasks.values():
         for check in task_result.checks:
             assert feedback.esc(check.message) in page
@@ -125,7 +125,7 @@ def test_page_shows_every_message_escaped():
 
 
 def test_page_shows_skipped_checks_with_reason_and_the_early_stop():
-    page = feedback_html(tricky_report(), plots=[])
+    page = tricky_report().to_html()
     assert "second: test_on_cuda" in page and "нет GPU &lt;cuda&gt;" in page
     assert "превышен лимит &lt;60 s&gt;" in page
 
@@ -133,7 +133,7 @@ def test_page_shows_skipped_checks_with_reason_and_the_early_stop():
 def test_page_reveals_nothing_beyond_the_verdicts():
     """No seed of the hidden inputs, no sandbox details, no check code."""
     source = tricky_report()
-    page = feedback_html(source, plots=[])
+    page = source.to_html()
     assert str(source.seed) not in page and "bubblewrap" not in page
     assert "def test_" not in page and "assert " not in page
 

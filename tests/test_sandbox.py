@@ -12,6 +12,7 @@ import pytest
 from corpus import REPO
 from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
+from autograder.config import Grader
 from autograder.course.assignment import Assignment
 from autograder.grading import kernels
 from autograder.grading.orchestrator import Grading
@@ -30,7 +31,7 @@ def kernel_start(request, monkeypatch):
     if request.param == "booted":
         monkeypatch.setattr(kernels, "kernel_fork_server", lambda *args: (None, "switched off by the test"))
     else:
-        problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)[1]
+        problem = sandbox.kernel_fork_server(sandbox.Sandbox(), Grader())[1]
         if problem:
             pytest.skip(f"kernels cannot be forked here: {problem}")
     return request.param
@@ -264,12 +265,12 @@ def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
         pytest.skip("about forked kernels (booted ones die with bubblewrap's --die-with-parent)")
     script = (
         "import sys, time\nfrom pathlib import Path\nfrom autograder.isolation import sandbox\n"
-        "from autograder.kernel.session import KernelSession\n"
-        "server, problem = sandbox.kernel_fork_server(sandbox.Sandbox(), (), 60)\n"
+        "from autograder.config import Grader\nfrom autograder.kernel.session import KernelSession\n"
+        "server, problem = sandbox.kernel_fork_server(sandbox.Sandbox(), Grader())\n"
         "folder = server.root / 'k'\nwork, sockets = folder / 'work', folder / 'sockets'\n"
         "work.mkdir(parents=True)\nsockets.mkdir()\n"
         "jail = sandbox.prepare_jail(sandbox.Sandbox(), work, sockets, server)\n"
-        "session = KernelSession(work, 'python3', 60, 60, (), jail, sockets)\nsession.start()\n"
+        "session = KernelSession(work, Grader(), jail, sockets)\nsession.start()\n"
         "print(server.process.pid, session._client.km.provisioner.pid, flush=True)\ntime.sleep(600)\n")
     grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     server_pid, kernel_pid = map(int, grader.stdout.readline().split())

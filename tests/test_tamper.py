@@ -8,6 +8,7 @@ import time
 import nbformat
 import pytest
 
+from autograder.config import Grader
 from autograder.kernel.session import KernelSession, ProbeTampered
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ ATTACKS = {
 
 @pytest.fixture
 def kernel(tmp_path):
-    session = KernelSession(tmp_path, "python3", cell_timeout=60, preload_modules=("torch",))
+    session = KernelSession(tmp_path, Grader(cell_timeout=60, preload_modules=["torch"]))
     session.attach(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")]), time.monotonic() + 300)
     with session:
         yield session

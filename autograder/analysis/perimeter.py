@@ -7,7 +7,7 @@ the kernel (IPython, its session, comms), or that runs text no reading can check
 None of that is needed to solve a seminar, so a solution region that uses any of it --
 itself or through the helpers it reaches -- is not run at all: the rebuilt notebook holds
 a ``raise`` in its place and the task scores 0 with a message naming what was used.  The
-rule is ``source_analysis.opaque_code``; the tamper check in the kernel (``kernel_side``)
+rule is ``analysis.source.opaque_code``; the tamper check in the kernel (``remote.kernel_probe``)
 is the second layer for whatever this reading misses.
 """
 from __future__ import annotations

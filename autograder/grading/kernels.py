@@ -70,15 +70,13 @@ class KernelProvider:
     def _boot(self) -> BootedKernel:
         """Launch a kernel in a fresh jail and empty working folder (no waiting for it)."""
         settings = self.settings
-        server, fork_problem = kernel_fork_server(self.sandbox, tuple(settings.preload_modules),
-                                                  settings.startup_timeout)
+        server, fork_problem = kernel_fork_server(self.sandbox, settings)
         folder = tempfile.TemporaryDirectory(prefix="autograder-", dir=server.root if server else None)
         workdir, sockets = Path(folder.name) / "work", Path(folder.name) / "sockets"
         workdir.mkdir()
         sockets.mkdir()
         jail = prepare_jail(self.sandbox, workdir, sockets, server, fork_problem)
-        session = KernelSession(workdir, settings.kernel_name, settings.cell_timeout, settings.startup_timeout,
-                                tuple(settings.preload_modules), jail, sockets)
+        session = KernelSession(workdir, settings, jail, sockets)
         booted = BootedKernel(self.key, folder, workdir, session, time.monotonic())
         try:
             session.start()

@@ -32,7 +32,8 @@ from pathlib import Path
 from autograder.api import grade_submission
 from autograder.course.assignment import only_assignment
 from autograder.errors import SubmissionError
-from autograder.outputs.feedback import gradescope_results, results_json, write_atomically
+from autograder.files import write_atomically
+from autograder.outputs.gradescope import results_json
 
 ROOT_ENV = "AUTOGRADER_GRADESCOPE_ROOT"
 ASSIGNMENT_ENV = "AUTOGRADER_ASSIGNMENT"
@@ -49,7 +50,7 @@ def main(root: Path | None = None) -> int:
         report = grade_submission(find_notebook(root / "submission"), assignment, course_root,
                                   student=student_id(root))
         print(report.table())  # stdout: for staff, in Gradescope's debugging view
-        results = gradescope_results(report)
+        results = report.to_gradescope()
     except SubmissionError as exc:
         results = {"score": 0, "execution_time": round(time.monotonic() - started),
                    "output": f"Работу не удалось проверить: {exc}", "tests": []}

@@ -41,6 +41,7 @@ from pathlib import Path
 from traitlets import Bool, Integer
 from traitlets.config import Configurable
 
+from autograder.config import Grader
 from autograder.isolation.forkserver import ForkServer, fork_server
 
 _CGROUP_V2 = Path("/sys/fs/cgroup")
@@ -279,7 +280,7 @@ def nvidia_device_present() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def kernel_fork_server(settings: Sandbox, preload: tuple, startup_timeout: float) -> tuple:
+def kernel_fork_server(settings: Sandbox, grader: Grader) -> tuple:
     """``(server, "")`` when kernels are to be forked from this process's fork server,
     ``(None, why not)`` when each is booted in a sandbox of its own."""
     if not (settings.enabled and settings.fork_kernels):
@@ -287,9 +288,10 @@ def kernel_fork_server(settings: Sandbox, preload: tuple, startup_timeout: float
     problem = bubblewrap_problem()
     if problem:
         return None, problem
-    server = fork_server((settings.network, tuple(preload)), lambda: ForkServer(
+    preload = tuple(grader.preload_modules)
+    server = fork_server((settings.network, preload), lambda: ForkServer(
         lambda root: _bubblewrap_args(settings.network, server_root=root), _readonly_system_paths(),
-        tuple(preload), startup_timeout))
+        preload, grader.startup_timeout))
     return (server, "") if isinstance(server, ForkServer) else (None, server)
 
 

@@ -1,8 +1,9 @@
 """One Jupyter kernel running one submission: cells in order, plus the grader's probes.
 
 Cells run through nbclient (outputs are recorded as Jupyter would).  Probes are small
-requests the grader sends between cells as messages on a comm (``autograder.remote.kernel_probe``); their
-answers come back on it as signed plain JSON and are decoded by ``wire.decode``.
+requests the grader sends between cells as messages on a comm, answered by the probe that
+``autograder.remote.kernel_probe`` installs before any student code; the answers come back on
+it as signed plain JSON and are decoded by ``wire.decode``.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool, Integer, List, Unicode
 
 from autograder import remote
+from autograder.config import Grader
 from autograder.errors import KernelDied, KernelStartFailed, KernelTimeout, ProbeFailed, ProbeTampered
 from autograder.isolation.forkserver import ForkedKernel, ForkProvisioner
 from autograder.isolation.sandbox import KERNEL_SOCKETS_DIR, KERNEL_WORK_DIR, KernelJail
@@ -180,8 +182,9 @@ class KernelSession:
     own ``cell_timeout``.
     """
 
-    def __init__(self, workdir: Path, kernel_name: str, cell_timeout: float, startup_timeout: float = 60,
-                 preload_modules: tuple = (), jail: KernelJail | None = None, socket_dir: Path | None = None):
+    def __init__(self, workdir: Path, settings: Grader, jail: KernelJail | None = None,
+                 socket_dir: Path | None = None):
+        kernel_name, cell_timeout = settings.kernel_name, settings.cell_timeout
         self.nb = nbformat.v4.new_notebook()
         self.cell_timeout = cell_timeout
         self.deadline = time.monotonic() + cell_timeout
@@ -189,10 +192,10 @@ class KernelSession:
         self._socket_dir = socket_dir
         # Modules imported while the kernel boots (before any student code), so that their
         # import overlaps with the grader's own start-up instead of following it.
-        preload = [f"--IPKernelApp.exec_lines=__import__({name!r})" for name in preload_modules]
+        preload = [f"--IPKernelApp.exec_lines=__import__({name!r})" for name in settings.preload_modules]
         self._client = CappedNotebookClient(
             self.nb, kernel_name=kernel_name, timeout=int(cell_timeout),
-            startup_timeout=int(startup_timeout), allow_errors=True, interrupt_on_timeout=False,
+            startup_timeout=int(settings.startup_timeout), allow_errors=True, interrupt_on_timeout=False,
             shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}},
             extra_arguments=preload, kernel_manager_class=JailedKernelManager)
         if jail is not None:

@@ -1,6 +1,6 @@
 """What crosses between the grader and the kernel: plain JSON, decoded strictly.
 
-The kernel side (``kernel_side.py``) describes a value as numbers, strings, and arrays
+The probe in the kernel (``autograder/remote/kernel_probe.py``) describes a value as numbers, strings, and arrays
 as raw bytes with dtype and shape.  Here those descriptions become small immutable
 records.  Nothing is unpickled and no object from the kernel is ever called: an object
 whose ``__eq__`` always says True arrives as ``Opaque`` and fails every check.

@@ -4,7 +4,7 @@
 (nbgrader's ``feedback/<student>/<assignment>/``):
 
 - ``report.json``   -- the report itself (README, "Report format");
-- ``results.json``  -- the same verdicts in Gradescope's autograder format;
+- ``results.json``  -- the same verdicts in Gradescope's autograder format (``outputs.gradescope``);
 - ``feedback.html`` -- one self-contained page in Russian: scores, every check's verdict,
   skipped checks with the reason, and plots of the student's own results.
 
@@ -23,7 +23,6 @@ import base64
 import html
 import importlib.util
 import io
-import json
 import logging
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 
 from autograder.files import write_atomically
+from autograder.outputs.gradescope import results_json
 from autograder.report import Report, points
 from autograder.status import Status
 
@@ -58,50 +58,9 @@ def write_student_feedback(report: Report, folder: Path, assignment_dir: Path,
     ``hand_grading``: what TAs gave in formgrader (``Gradebook.hand_grading``), if anything."""
     folder = Path(folder)
     plots = assignment_plots(report, Path(assignment_dir))
-    write_atomically(folder / "results.json", results_json(gradescope_results(report)))
-    write_atomically(folder / "feedback.html", feedback_html(report, plots, hand_grading))
+    write_atomically(folder / "results.json", results_json(report.to_gradescope()))
+    write_atomically(folder / "feedback.html", report.to_html(plots, hand_grading))
     write_atomically(folder / "report.json", report.to_json() + "\n")
-
-
-# --- Gradescope -------------------------------------------------------------------------
-
-def gradescope_results(report: Report) -> dict:
-    """Gradescope's results.json: one test per check that ran.
-
-    Hidden checks become visible to the student only once the grades are published;
-    skipped checks are not tests (they count toward nothing) and are named in ``output``.
-    """
-    tests = [{"name": f"{task_name}: {check.name}",
-              "score": check.score,
-              "max_score": check.max_score,
-              "status": "passed" if check.passed else "failed",
-              "output": check.message,
-              "visibility": "after_published" if check.hidden else "visible"}
-             for task_name, task in report.tasks.items() for check in task.checks]
-    return {"score": report.total, "execution_time": round(report.duration_s),
-            "output": summary_text(report), "tests": tests}
-
-
-def results_json(results: dict) -> str:
-    return json.dumps(results, ensure_ascii=False, indent=2) + "\n"
-
-
-def summary_text(report: Report) -> str:
-    """A few plain-text lines for the student: total, early stop, skipped checks."""
-    lines = [f"Итого: {points(report.total)} из {points(report.max_total)} баллов."]
-    if report.stopped:
-        lines.append(f"Выполнение ноутбука остановлено досрочно: {report.stopped}")
-    for reason, names in skipped_by_reason(report).items():
-        lines.append(f"Не проверялись и не входят в максимум ({reason}): {', '.join(names)}.")
-    return "\n".join(lines)
-
-
-def skipped_by_reason(report: Report) -> dict:
-    """reason -> ["task: check", ...]: one line per reason reads better than one per check."""
-    reasons: dict = {}
-    for skipped in report.skipped:
-        reasons.setdefault(skipped["reason"], []).append(f"{skipped['task']}: {skipped['name']}")
-    return reasons
 
 
 # --- Plots ------------------------------------------------------------------------------
@@ -211,8 +170,9 @@ def _hand_grading_section(hand: dict) -> str:
 
 
 def _skipped_section(report: Report) -> str:
-    groups = "".join(f"<p>Причина: {esc(reason)}</p><ul>{''.join(f'<li>{esc(n)}</li>' for n in names)}</ul>"
-                     for reason, names in skipped_by_reason(report).items())
+    groups = "".join(f"<p>Причина: {esc(reason)}</p><ul>"
+                     + "".join(f"<li>{esc(task)}: {esc(name)}</li>" for task, name in checks) + "</ul>"
+                     for reason, checks in report.skipped_by_reason().items())
     return f"<h2>Не проверялись (не входят в максимум)</h2>{groups}" if groups else ""
 
 

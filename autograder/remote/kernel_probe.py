@@ -1,7 +1,7 @@
 """Code that runs INSIDE the student's kernel; the grader never imports it.
 
 The grader sends this file's source to the kernel once, before the first cell of the
-submission runs (see ``kernel.KernelSession.install_probe``).  At that moment no student
+submission runs (``autograder.kernel.session.KernelSession`` installs it).  At that moment no student
 code has run yet, so the functions and types captured below are the genuine ones: later
 monkeypatching of ``torch``, ``numpy`` or ``builtins`` by the submission does not change
 what these probes read.

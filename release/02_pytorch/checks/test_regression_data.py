@@ -5,6 +5,7 @@ from autograder.checks import (
     check,
     observer,
     require_device,
+    require_on_device,
     require_success,
     require_tensor,
 )
@@ -27,7 +28,7 @@ def observe(probe):
 def data_tensor(value, name, device):
     tensor = require_tensor(value, name)
     assert tensor.dtype in ("float32", "float64"), f"`{name}` должен быть float32 или float64, а он {tensor.dtype}."
-    assert tensor.device_type == device.split(":")[0], f"`{name}` лежит на {tensor.device}, а должен на {device}."
+    require_on_device(tensor, name, device)
     assert not tensor.requires_grad, f"`{name}` не должен требовать градиентов: это данные, а не параметры."
     return tensor
 

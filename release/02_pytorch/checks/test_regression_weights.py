@@ -1,6 +1,6 @@
 """regression_weights: a, b, c drawn with torch.randn(1) on `device`, trainable leaves
 (whether they are random is judged in ``hidden/``)."""
-from autograder.checks import check, observer, require_device, require_tensor
+from autograder.checks import check, observer, require_device, require_on_device, require_tensor
 
 TASK = "regression_weights"
 NAMES = ("a", "b", "c")
@@ -18,7 +18,7 @@ def weight_of(value, name, device):
     assert weight.requires_grad, f"`{name}` должен требовать градиентов (requires_grad=True)."
     assert weight.is_leaf, (f"`{name}` должен быть листом графа: создайте его сразу с requires_grad=True "
                             "(а не `.to(device)` после requires_grad).")
-    assert weight.device_type == device.split(":")[0], f"`{name}` лежит на {weight.device}, а должен на {device}."
+    require_on_device(weight, name, device)
     return weight
 
 
