@@ -16,7 +16,7 @@ from corpus import REPO
 
 from autograder import files
 from autograder.files import write_atomically
-from autograder.outputs import feedback
+from autograder.outputs import html, plots
 from autograder.outputs.class_report import check_failures, task_status_counts, write_class_report
 from autograder.outputs.feedback import write_student_feedback
 from autograder.report import CheckResult, Report, TaskResult
@@ -118,7 +118,7 @@ def test_page_shows_every_message_escaped():
     page = source.to_html()
     for task_result in source.tasks.values():
         for check in task_result.checks:
-            assert feedback.esc(check.message) in page
+            assert html.esc(check.message) in page
     assert "<script>alert" not in page and "<m×n>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "✔" in page and "✘" in page
@@ -168,7 +168,7 @@ def test_seminar_plots_survive_a_diverged_training():
     weird = [float("nan"), float("inf"), -1.0, 0.0, 1e308, -1e308, 3e38]
     diverged.tasks["regression_step"].feedback = {
         "loss_list": weird, "a_list": weird, "b_list": [], "fit": [float("nan"), 1e308, float("inf")]}
-    titles = [title for title, _ in feedback.assignment_plots(diverged, SEMINAR)]
+    titles = [title for title, _ in plots.assignment_plots(diverged, SEMINAR)]
     assert len(titles) == 3
 
 

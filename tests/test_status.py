@@ -1,7 +1,7 @@
 """Task statuses: one vocabulary, the same whether made by the grader or read back from JSON."""
 import json
 
-from autograder.outputs.feedback import STATUS_LABELS
+from autograder.outputs.html import STATUS_LABELS
 from autograder.status import CUT_OFF, WHOLE_TASK, Status
 
 

@@ -11,7 +11,7 @@ import nbformat
 
 from autograder.config import Grader
 from autograder.errors import KernelStartFailed
-from autograder.grading import runner
+from autograder.grading.submission import Submission
 from autograder.isolation.sandbox import KernelJail, Sandbox, kernel_fork_server, prepare_jail
 from autograder.kernel.session import KernelSession
 from autograder.kernel.warm import BootedKernel, WarmKernels
@@ -33,13 +33,13 @@ class KernelProvider:
         """How the kernel is wrapped (for the report), once there is one."""
         return self.current.session.jail if self.current is not None else None
 
-    def start(self, submission: Path, notebook: nbformat.NotebookNode) -> KernelSession:
+    def start(self, submission: Submission, notebook: nbformat.NotebookNode) -> KernelSession:
         """A kernel with the submission's files and ``notebook`` to run: one booted ahead if
         there is one, else a new one."""
         taken = self.warm.take(self.key) if self.warm is not None else None
         return self._use(taken or self._boot(), submission, notebook)
 
-    def restart(self, submission: Path, notebook: nbformat.NotebookNode) -> KernelSession:
+    def restart(self, submission: Submission, notebook: nbformat.NotebookNode) -> KernelSession:
         """The current kernel killed and a fresh one booted in its place."""
         self.close()
         return self._use(self._boot(), submission, notebook)
@@ -59,11 +59,11 @@ class KernelProvider:
         if self.current is not None:
             self.current.discard()
 
-    def _use(self, booted: BootedKernel, submission: Path, notebook: nbformat.NotebookNode) -> KernelSession:
+    def _use(self, booted: BootedKernel, submission: Submission, notebook: nbformat.NotebookNode) -> KernelSession:
         """Give a booted kernel the submission's files and a fresh copy of its notebook."""
         self.current = booted
         visible_workdir = booted.session.working_folder_seen_from_here(booted.workdir)
-        runner.copy_submission_files(submission.parent, visible_workdir, submission)
+        submission.copy_files_to(visible_workdir)
         booted.session.attach(copy.deepcopy(notebook), time.monotonic() + self.settings.notebook_timeout)
         return booted.session
 

@@ -82,14 +82,14 @@ class Grading:
         if not release_ids & {grade_id(cell) for cell in nb.cells}:
             raise SubmissionError(submission.path, f"not a notebook of assignment {assignment.name} "
                                                    "(none of its graded cells is there)")
-        return rebuild(nb, assignment.release, runner.shipped_modules(submission.path.parent, submission.path))
+        return rebuild(nb, assignment.release, submission.shipped_modules())
 
     def start_kernel(self) -> None:
         """Get the submission's kernel going; ``grade_submission`` does it before pytest
         collects the checks, so that the kernel boots while the grader imports them."""
         if self._to_run is None:
             self._to_run = self._rebuild()
-            self.kernels.start(self.submission.path, self._to_run)
+            self.kernels.start(self.submission, self._to_run)
 
     def run(self) -> runner.NotebookRun:
         """Run the notebook once, observing each task at its place; later calls return that run."""
@@ -102,7 +102,7 @@ class Grading:
                                          skip_unneeded=self.settings.skip_unneeded_cells)
             except runner.NeedsFullRun:
                 # a check needs what a skipped cell sets: every cell, in a fresh kernel
-                self._run = self._run_in(self.kernels.restart(self.submission.path, self._to_run),
+                self._run = self._run_in(self.kernels.restart(self.submission, self._to_run),
                                          skip_unneeded=False)
             finally:
                 self.kernels.close()

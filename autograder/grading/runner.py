@@ -9,19 +9,18 @@ the tasks before keep what was observed.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 import numpy as np
 
-from autograder.analysis.needed_cells import CellPlan, exposed_reads, surely_binds
+from autograder.analysis.needed_cells import CellPlan, surely_binds
 from autograder.checks import COUNTS_FIRST_RUN_ATTR
 from autograder.course.assignment import Assignment
 from autograder.course.notebook import grade_id, is_solution, is_test, refused_internals
 from autograder.course.regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
 from autograder.errors import KernelDied, KernelTimeout, NeedsFullRun, ProbeTampered
+from autograder.grading.probe import Probe
 from autograder.kernel.session import KernelSession
 from autograder.status import Status
 
@@ -46,82 +45,11 @@ class NotebookRun:
     stopped: str | None = None  # why the run ended early, if it did
 
 
-
-
-class Probe:
-    """What an observer may do at a task's place.  Everything it returns is plain data."""
-
-    def __init__(self, kernel: KernelSession, regions: list, rng: np.random.Generator | None,
-                 gpu_available: bool, own_cells: list, unset: frozenset = frozenset(), before: str | None = None,
-                 task: str = ""):
-        self._kernel = kernel
-        self.task = task
-        self.regions = regions
-        self.before = before  # the task whose pre-cell state re-runs start from, when the region is the whole cell
-        self.own_cells = own_cells  # sources of the student's own cells before this place
-        self.rng = rng
-        self.hidden = rng is not None
-        self.gpu_available = gpu_available
-        self._unset = unset  # names that skipped cells would have set (see needed_cells)
-
-    def values(self, *names: str) -> dict:
-        self._require_set(set(names))
-        return self._kernel.values(*names)
-
-    def first_run_steps(self) -> int | None:
-        """Steps the student's code took in the notebook's own run of the cell, for an observer
-        made with ``count_first_run`` (None: not counted, or the count was tampered with)."""
-        return self._kernel.first_run_steps(self.task)
-
-    def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
-                count_lines: bool = False, rng: str | None = None, seed: int | None = None):
-        """Run grader-chosen code in a copy of the student's namespace.  Where the region is
-        the whole cell, that copy is the namespace the region's first run found (names it
-        bound itself are not there yet); ``rng="before"`` replays the random generators from
-        where the first run began, ``seed`` seeds them."""
-        self._require_read_set(source, inputs)
-        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
-                                    seed=seed)
-
-    def execute_seeded(self, source: str | tuple, seeds: list, outputs: tuple = ()) -> list:
-        """``execute`` once per seed, the random generators seeded with it, in one round trip."""
-        self._require_read_set(source)
-        return self._kernel.execute_seeded(source, seeds, outputs, before=self.before)
-
-    def _require_read_set(self, source: str | tuple, inputs: dict | None = None) -> None:
-        """What grader-run code reads, less its inputs, must not be what skipped cells set."""
-        if self._unset:  # reading the source costs a parse: only when cells were skipped
-            pieces = (source,) if isinstance(source, str) else source
-            self._require_set(set().union(*map(exposed_reads, pieces)) - set(inputs or {}))
-
-    def _require_set(self, names: set) -> None:
-        if names & self._unset:
-            raise NeedsFullRun(f"a check reads {sorted(names & self._unset)}, set by skipped cells")
-
-
-
 def gpu_available() -> bool:
     """The grader's own view of the hardware, never the kernel's claim about it."""
     import torch  # imported here: only grading needs it, not the CLI's start-up
 
     return torch.cuda.is_available()
-
-
-def submission_files(folder: Path, notebook: Path) -> list:
-    """The files handed in next to the notebook (data a student shipped)."""
-    return [item for item in folder.iterdir()
-            if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != notebook]
-
-
-def copy_submission_files(folder: Path, workdir: Path, notebook: Path) -> None:
-    """The kernel sees the submission's own files, nothing else."""
-    for item in submission_files(folder, notebook):
-        shutil.copy(item, workdir / item.name)
-
-
-def shipped_modules(folder: Path, notebook: Path) -> frozenset:
-    """Names that an import in the kernel's working directory would find among those files."""
-    return frozenset(item.name.split(".")[0] for item in submission_files(folder, notebook))
 
 
 def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,

@@ -1,6 +1,7 @@
 """What is graded: a student's notebook file, whose it is, and for which assignment."""
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,3 +34,17 @@ class Submission:
         """The submission at ``path``; the student, unless given, is named by nbgrader's layout."""
         path = Path(path)
         return cls(path, assignment, student or student_from_path(path, assignment.name), notebook)
+
+    def files(self) -> list[Path]:
+        """The files handed in next to the notebook (data a student shipped)."""
+        return [item for item in self.path.parent.iterdir()
+                if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb" and item != self.path]
+
+    def copy_files_to(self, workdir: Path) -> None:
+        """The kernel sees the submission's own files, nothing else."""
+        for item in self.files():
+            shutil.copy(item, workdir / item.name)
+
+    def shipped_modules(self) -> frozenset:
+        """Names that an import in the kernel's working directory would find among those files."""
+        return frozenset(item.name.split(".")[0] for item in self.files())

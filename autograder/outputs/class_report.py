@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from autograder.outputs.feedback import STATUS_LABELS, esc, figure_png, html_page, image, write_atomically
+from autograder.files import write_atomically
+from autograder.outputs.html import STATUS_LABELS, esc, html_page, image
+from autograder.outputs.plots import figure_png
 from autograder.report import Report, points
 from autograder.status import WHOLE_TASK, Status
 

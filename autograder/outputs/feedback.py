@@ -19,37 +19,13 @@ details are left out of the page too: they mean nothing to a student).
 """
 from __future__ import annotations
 
-import base64
-import html
-import importlib.util
-import io
-import logging
 from pathlib import Path
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
 
 from autograder.files import write_atomically
 from autograder.outputs.gradescope import results_json
+from autograder.outputs.html import STATUS_LABELS, SVG, esc, html_page, image
+from autograder.outputs.plots import assignment_plots
 from autograder.report import Report, points
-from autograder.status import Status
-
-log = logging.getLogger(__name__)
-
-# Keyed by str: a status read back from JSON finds its label as a member does.
-STATUS_LABELS: dict[str, str] = {
-    Status.PASSED: "выполнено",
-    Status.PARTIAL: "выполнено частично",
-    Status.FAILED: "не пройдено",
-    Status.ERROR: "ошибка в коде",
-    Status.NOT_ATTEMPTED: "не выполнено",
-    Status.TIMEOUT: "превышено время",
-    Status.KERNEL_DIED: "ядро Python упало",
-    Status.TAMPERED: "механизм проверки изменён (передано преподавателю)",
-    Status.NOT_GRADED: "не оценено",
-}
-PLOTS_MODULE = "feedback_plots.py"
 
 
 def write_student_feedback(report: Report, folder: Path, assignment_dir: Path,
@@ -62,52 +38,6 @@ def write_student_feedback(report: Report, folder: Path, assignment_dir: Path,
     write_atomically(folder / "feedback.html", report.to_html(plots, hand_grading))
     write_atomically(folder / "report.json", report.to_json() + "\n")
 
-
-# --- Plots ------------------------------------------------------------------------------
-
-def assignment_plots(report: Report, assignment_dir: Path) -> list:
-    """``[(title, SVG bytes)]`` from the assignment's ``feedback_plots.py``; ``[]`` if it has none.
-
-    The plotted data is the student's own output, so it can be anything (nan, empty, huge):
-    a plot that fails is logged and left out rather than costing the student their feedback.
-    """
-    path = assignment_dir / PLOTS_MODULE
-    if not path.exists():
-        return []
-    try:
-        module = _import_file(path, f"_feedback_plots_{assignment_dir.name}")
-        return [(title, figure_svg(figure)) for title, figure in module.plots(report)]
-    except Exception:
-        log.warning("feedback plots of %s for %s failed; the page goes without them",
-                    assignment_dir.name, report.student, exc_info=True)
-        return []
-
-
-def _import_file(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None  # a ``.py`` path always gets a source loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def figure_svg(figure) -> bytes:
-    """A matplotlib Figure as SVG, text kept as text (the browser draws it with its own fonts)."""
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "feedback"}):
-        FigureCanvasSVG(figure).print_svg(buffer)
-    return buffer.getvalue()
-
-
-def figure_png(figure) -> bytes:
-    """A matplotlib Figure as PNG bytes, rendered in memory by the Agg canvas (no file, no GUI)."""
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return buffer.getvalue()
-
-
-# --- HTML -------------------------------------------------------------------------------
 
 def feedback_html(report: Report, plots: list, hand_grading: dict | None = None) -> str:
     """The student's page: summary table, the TAs' grades and comments, then each task's
@@ -174,51 +104,3 @@ def _skipped_section(report: Report) -> str:
                      + "".join(f"<li>{esc(task)}: {esc(name)}</li>" for task, name in checks) + "</ul>"
                      for reason, checks in report.skipped_by_reason().items())
     return f"<h2>Не проверялись (не входят в максимум)</h2>{groups}" if groups else ""
-
-
-# --- Shared by the student's page and the class report ----------------------------------
-
-_STYLE = """
-body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; }
-tr.passed td:last-child, .ok { color: #1a7f37; }
-tr.failed td:last-child, tr.error td:last-child, tr.timeout td:last-child, tr.kernel_died td:last-child,
-tr.tampered td:last-child,
-tr.not_attempted td:last-child, .bad { color: #c62828; }
-tr.partial td:last-child, .warning { color: #b26a00; }
-ul { list-style: none; padding-left: 1em; }
-.meta, .tag { color: #777; font-size: 90%; }
-figure { margin: 1.5em 0; }
-img { max-width: 100%; }
-"""
-
-# Counts the images the browser could decode: the headless-browser test reads it from the DOM.
-_IMAGES_LOADED_SCRIPT = """<script>
-window.addEventListener("load", function () {
-  document.body.dataset.imagesLoaded = Array.from(document.images)
-    .filter(function (img) { return img.naturalWidth > 0; }).length;
-});
-</script>"""
-
-
-def html_page(title: str, body: str) -> str:
-    """A complete page with inline style: one file that opens anywhere, offline."""
-    return (f'<!DOCTYPE html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n<title>{esc(title)}</title>\n'
-            f"<style>{_STYLE}</style>\n</head>\n<body>\n{body}\n{_IMAGES_LOADED_SCRIPT}\n</body>\n</html>\n")
-
-
-PNG, SVG = "image/png", "image/svg+xml"
-
-
-def image(data: bytes, title: str, media_type: str = PNG) -> str:
-    """An image inlined as a data URI (an SVG in an <img> runs no script), titled as the caption."""
-    encoded = base64.b64encode(data).decode("ascii")
-    return (f'<figure><img src="data:{media_type};base64,{encoded}" alt="{esc(title)}">'
-            f"<figcaption>{esc(title)}</figcaption></figure>")
-
-
-def esc(text) -> str:
-    """Every piece of text from a report goes through here: messages quote student code (``<``, ``&``)."""
-    return html.escape(str(text), quote=True)
-
