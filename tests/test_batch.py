@@ -1,4 +1,5 @@
 """Grading a class: local workers, a real Dask cluster, a real PostgreSQL gradebook, crashes."""
+import ast
 import csv
 import fcntl
 import os
@@ -167,9 +168,10 @@ def test_late_work_is_penalised_by_nbgrader_and_grades_csv_agrees_with_export(tm
 
 def lms_names_setting() -> str:
     """The course config's file-name convention for an LMS's zip, as nbgrader_config.py sets it."""
-    line = next(line for line in (TINY.parents[2] / "nbgrader_config.py").read_text().splitlines()
-                if line.startswith("c.FileNameCollectorPlugin.named_regexp"))
-    return line + "\n"
+    source = (TINY.parents[2] / "nbgrader_config.py").read_text()
+    statement = next(node for node in ast.parse(source).body
+                     if ast.get_source_segment(source, node).startswith("c.FileNameCollectorPlugin.named_regexp"))
+    return ast.get_source_segment(source, statement) + "\n"
 
 
 LMS_NAMES = lms_names_setting()

@@ -23,17 +23,12 @@ and ``grades.csv``, read back from the gradebook.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import socket
-import subprocess
-import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from autograder.files import sha256_of, write_atomically
+from autograder.files import write_atomically
+from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions
 from autograder.integrations.gradebook import Gradebook
+from autograder.integrations.workers import GradingJob, dask_results, local_results
 from autograder.report import Report
 from autograder.status import CUT_OFF
 
@@ -43,122 +38,10 @@ from autograder.status import CUT_OFF
 REPORT = "report.json"
 
 
-@dataclass(frozen=True)
-class Submission:
-    student: str
-    path: Path
-    sha256: str
-    timestamp: datetime | None = None  # when it was handed in (UTC), from nbgrader's timestamp.txt
-    timestamp_problem: str = ""  # why timestamp.txt could not be read, if it could not
-
-
-def _handed_in_at(folder: Path) -> tuple:
-    """``(time, "")`` from the ``timestamp.txt`` that ``nbgrader collect`` and ``zip_collect``
-    write beside a submission, read as nbgrader reads it; ``(None, why)`` if it is unreadable."""
-    from nbgrader.utils import parse_utc
-
-    path = folder / "timestamp.txt"
-    if not path.exists():
-        return None, ""
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-        return (parse_utc(text) if text else None), ""
-    except (OSError, UnicodeDecodeError, ValueError, OverflowError) as exc:
-        return None, f"{path}: not a time ({exc}); graded without a late penalty"
-
-
-def collect_zips(course: Path, assignment: str) -> None:
-    """Unpack an LMS's archives into ``submitted/`` with nbgrader's own zip_collect."""
-    archive = course / "downloaded" / assignment / "archive"
-    if archive.is_dir() and any(archive.glob("*.zip")):
-        nbgrader = Path(sys.executable).with_name("nbgrader")
-        subprocess.run([str(nbgrader), "zip_collect", assignment, "--force"], cwd=course, check=True,
-                       capture_output=True)
-
-
-def find_submissions(course: Path, assignment: str) -> list:
-    """Every student's notebook of ``assignment``, in student order."""
-    found = []
-    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-        path = folder / f"{assignment}.ipynb"
-        if path.exists():
-            found.append(Submission(folder.parent.name, path, sha256_of(path) if path.is_file() else "",
-                                    *_handed_in_at(folder)))
-    return found
-
-
-def grade_one(path: str, assignment: str, course: str, student: str, sha256: str, autograded: str) -> dict:
-    """Grade one notebook (runs in a worker process); a report dict, or one line of error.
-
-    Plain data goes back to the coordinator, which may be on another machine (Dask); the
-    graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
-    (which every worker sees at the same path)."""
-    from autograder.api import grade_submission
-    from autograder.errors import AutograderError
-    from autograder.kernel.warm import process_warm_kernels
-
-    try:
-        report = grade_submission(Path(path), assignment, Path(course), student=student,
-                                  warm=process_warm_kernels(), autograded=Path(autograded))
-    except AutograderError as exc:
-        return {"student": student, "error": str(exc), "sha256": sha256}
-    report.graded_by = _worker_name()
-    return report.to_dict()
-
-
-def _worker_name() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().name)
-    except (ImportError, ValueError):  # not inside a Dask worker
-        return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
     """The zero report of a file that could not be graded at all."""
     return Report(assignment=assignment, student=student, seed=0, total=0, max_total=0, duration_s=0, tasks={},
                   stopped=f"not graded: {reason}", submission_sha256=sha256)
-
-
-def _share_cores(threads: int) -> None:
-    """Worker start-up: each kernel gets its share of the cores, not one thread per core
-    each (N kernels x N threads on N cores only fight over them)."""
-    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
-
-
-def _local_results(jobs: int, work: list):
-    """Reports as they finish, from ``jobs`` local worker processes."""
-    context = multiprocessing.get_context("spawn")  # no forked copies of the coordinator's threads
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_share_cores,
-                             initargs=(threads,)) as pool:
-        pending = {pool.submit(grade_one, *args): args for args in work}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                args = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # the worker process itself died
-                    yield {"student": args[3], "error": f"grader worker failed ({type(exc).__name__}: {exc})",
-                           "sha256": args[4]}
-
-
-def _dask_results(address: str, work: list, gpu: bool):
-    """Reports as they finish, from the workers of the Dask cluster at ``address``."""
-    from distributed import Client, as_completed
-
-    with Client(address) as client:
-        resources = {"GPU": 1} if gpu else None
-        futures = {client.submit(grade_one, *args, pure=False, resources=resources): args for args in work}
-        for future in as_completed(futures):
-            args = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:
-                yield {"student": args[3], "error": f"dask worker failed ({type(exc).__name__}: {exc})",
-                       "sha256": args[4]}
 
 
 def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str | None = None,
@@ -191,12 +74,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         if refresh or (kept is not None and not force):
             reports += [kept] if kept is not None else []
         else:
-            work.append((str(submission.path), assignment_name, str(course), submission.student, submission.sha256,
-                         str(graded)))
+            work.append(GradingJob(str(submission.path), assignment_name, str(course), submission.student,
+                                   submission.sha256, str(graded)))
     if on_start is not None:
         on_start(len(work))
-    results = _dask_results(scheduler, work, gpu) if scheduler else \
-        _local_results(jobs or multiprocessing.cpu_count(), work)
+    results = dask_results(scheduler, work, gpu) if scheduler else \
+        local_results(jobs or multiprocessing.cpu_count(), work)
     progress = progress or (lambda report: None)
     feedback = lambda report: write_student_feedback(  # noqa: E731
         report, course / "feedback" / report.student / assignment_name, assignment.checks_dir,
@@ -233,7 +116,7 @@ def autograded_path(course: Path, config, assignment: str, student: str) -> Path
     return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment)) / f"{assignment}.ipynb"
 
 
-def _previous_report(path: Path, submission: Submission) -> Report | None:
+def _previous_report(path: Path, submission: HandedIn) -> Report | None:
     """The report an earlier run kept at ``path``, if it was made from this very file."""
     try:
         report = Report.from_json(path.read_text(encoding="utf-8"))
