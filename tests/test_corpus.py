@@ -3,7 +3,7 @@ very report it got when the snapshot was last taken (``python tests/corpus.py`` 
 import json
 
 import pytest
-from corpus import SNAPSHOT, all_cases, comparable, grade_case
+from corpus import SNAPSHOT, all_cases, comparable, differences, grade_case
 
 CASES = all_cases()
 SNAPSHOT_REPORTS = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
@@ -25,7 +25,8 @@ def test_corpus_verdict(case, tmp_path):
     assert scores == expected, report.table()
     if case.fails is not None:
         assert failing == case.fails, report.table()
-    assert comparable(report) == SNAPSHOT_REPORTS[case.name], "the report changed: see tests/corpus.py"
+    changed = differences(comparable(report), SNAPSHOT_REPORTS[case.name])
+    assert not changed, "the report changed (python tests/corpus.py retakes the snapshot):\n" + "\n".join(changed)
 
 
 def test_the_snapshot_covers_the_corpus_exactly():

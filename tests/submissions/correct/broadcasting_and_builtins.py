@@ -61,16 +61,10 @@ for epoch in tqdm.trange(num_epochs):
     b_list.append(b.item())
     c_list.append(c.item())
 
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        val = torch.sigmoid(x)
-        ctx.save_for_backward(val)
-        return val
+# %% region my_sigmoid
+val = torch.sigmoid(x)
+ctx.save_for_backward(val)
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        (s,) = ctx.saved_tensors
-        grad = grad_output * s * (1 - s)
-        return grad
+# %% region my_sigmoid:2
+(s,) = ctx.saved_tensors
+grad = grad_output * s * (1 - s)

@@ -27,47 +27,15 @@ a = torch.randn(1).to(device).requires_grad_()
 b = torch.randn(1).to(device).requires_grad_()
 c = torch.randn(1).to(device).requires_grad_()
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+loss = (ys_device[i] - model(xs_device[i], a, b, c)).pow(2).sum()
+loss.backward()
 
-loss_list, a_list, b_list, c_list = [], [], [], []
+# %% region my_sigmoid
+ctx.save_for_backward(x)
+val = 1 / (1 + torch.exp(-x))
 
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        loss = (ys_device[i] - model(xs_device[i], a, b, c)).pow(2).sum()
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        val = 1 / (1 + torch.exp(-x))
-        return val
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        s = 1 / (1 + torch.exp(-x))
-        grad = grad_output * s * (1 - s)
-        return grad
+# %% region my_sigmoid:2
+(x,) = ctx.saved_tensors
+s = 1 / (1 + torch.exp(-x))
+grad = grad_output * s * (1 - s)

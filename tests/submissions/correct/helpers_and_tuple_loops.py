@@ -28,47 +28,15 @@ xs_device, ys_device = (torch.from_numpy(v).to(device) for v in (xs, ys))
 # %% regression_weights
 a, b, c = (torch.randn(1, device=device, dtype=torch.float64).requires_grad_() for _ in range(3))
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+y_pred = model(xs_device, a, b, c)[i]
+loss = ((y_pred - ys_device[i]) ** 2).mean()
+torch.autograd.backward(loss)
 
-loss_list, a_list, b_list, c_list = [], [], [], []
+# %% region my_sigmoid
+val = 0.5 * (1 + torch.tanh(x / 2))
+ctx.val = val
 
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        y_pred = model(xs_device, a, b, c)[i]
-        loss = ((y_pred - ys_device[i]) ** 2).mean()
-        torch.autograd.backward(loss)
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        val = 0.5 * (1 + torch.tanh(x / 2))
-        ctx.val = val
-        return val
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        val = ctx.val
-        grad = grad_output * val * (1 - val)
-        return grad
+# %% region my_sigmoid:2
+val = ctx.val
+grad = grad_output * val * (1 - val)

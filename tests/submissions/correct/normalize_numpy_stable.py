@@ -25,52 +25,20 @@ a = torch.normal(0.0, 1.0, size=(1,), device=device, requires_grad=True)
 b = torch.normal(0.0, 1.0, size=(1,), device=device, requires_grad=True)
 c = torch.normal(0.0, 1.0, size=(1,), device=device, requires_grad=True)
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+# one sample: the prediction of the parabola at xs[i]
 
-loss_list, a_list, b_list, c_list = [], [], [], []
+prediction = model(xs_device[i], a, b, c)
 
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
+# squared error of this one sample
+loss = torch.square(prediction - ys_device[i])
+loss.backward()
 
-    loss_epoch = []
-    for i in indices:
-        # one sample: the prediction of the parabola at xs[i]
+# %% region my_sigmoid
+e = torch.exp(-x.abs())  # never overflows
+val = torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
+ctx.save_for_backward(val)
 
-        prediction = model(xs_device[i], a, b, c)
-
-        # squared error of this one sample
-        loss = torch.square(prediction - ys_device[i])
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        e = torch.exp(-x.abs())  # never overflows
-        val = torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        ctx.save_for_backward(val)
-        return val
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        val, = ctx.saved_tensors
-        grad = grad_output * (val - val ** 2)
-        return grad
+# %% region my_sigmoid:2
+val, = ctx.saved_tensors
+grad = grad_output * (val - val ** 2)

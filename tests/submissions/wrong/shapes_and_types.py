@@ -24,47 +24,11 @@ a = torch.randn((), device=device, requires_grad=True)
 b = torch.randn((), device=device, requires_grad=True)
 c = torch.randn((), device=device, requires_grad=True)
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+y_pred = model(xs_device, a, b, c)
+loss = ((y_pred - ys_device) ** 2).mean()
+loss.backward()
 
-loss_list, a_list, b_list, c_list = [], [], [], []
-
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        y_pred = model(xs_device, a, b, c)
-        loss = ((y_pred - ys_device) ** 2).mean()
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        val = 1 / (1 + torch.exp(-x.double()))
-        ctx.save_for_backward(val)
-        return val
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        val, = ctx.saved_tensors
-        grad = grad_output * val * (1 - val)
-        return grad
+# %% region my_sigmoid
+val = 1 / (1 + torch.exp(-x.double()))
+ctx.save_for_backward(val)

@@ -25,51 +25,19 @@ a = torch.rand(1, device=device, requires_grad=True)
 b = torch.rand(1, device=device, requires_grad=True)
 c = torch.rand(1, device=device, requires_grad=True)
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+x = xs_device[i]
+y_true = ys_device[i]
+y_pred = model(x, a, b, c)
+loss = (y_pred - y_true) ** 2
+loss.backward(retain_graph=True)
+loss.backward()
 
-loss_list, a_list, b_list, c_list = [], [], [], []
+# %% region my_sigmoid
+global last_sigmoid
+val = torch.exp(x) / (1 + torch.exp(x))
+last_sigmoid = val
 
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        x = xs_device[i]
-        y_true = ys_device[i]
-        y_pred = model(x, a, b, c)
-        loss = (y_pred - y_true) ** 2
-        loss.backward(retain_graph=True)
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
-# %% my_sigmoid
-class MySigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        global last_sigmoid
-        val = torch.exp(x) / (1 + torch.exp(x))
-        last_sigmoid = val
-        return val
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        val = last_sigmoid
-        grad = grad_output * val * (1 - val)
-        return grad
+# %% region my_sigmoid:2
+val = last_sigmoid
+grad = grad_output * val * (1 - val)
