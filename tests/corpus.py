@@ -13,6 +13,8 @@ Format of ``tests/submissions/<kind>/<case>.py``::
     # %% region my_sigmoid:2           <- replaces only the 2nd solution region of that cell (default
     grad = ...                            the 1st), written unindented: the template stays as it is
 
+    # %% append regression_step        <- lines added at the end of that cell, after its template
+    # %% prepend regression_step       <- lines put at its start, before the template (an import)
     # %% extra after regression_device <- a cell of the student's own, after that cell
     # %% delete cosine_matrix_test        <- the cell is gone from the submission
     # %% markdown cosine_matrix_test      <- the cell becomes markdown (with the lines below, if any)
@@ -37,7 +39,8 @@ import nbformat
 HERE = Path(__file__).parent
 CORPUS = HERE / "submissions"
 REPO = HERE.parent
-_HEADER = re.compile(r"^# %% (?:(extra after|delete|markdown|move|meta|region) )?(\S+)(?: after (\S+))?\s*$")
+_HEADER = re.compile(
+    r"^# %% (?:(extra after|delete|markdown|move|meta|region|append|prepend) )?(\S+)(?: after (\S+))?\s*$")
 _BEGIN, _END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
@@ -109,6 +112,10 @@ def build_notebook(case: Case, base: Path = REPO / "source/02_pytorch/02_pytorch
         elif action == "region":
             nb.cells[index] = copy.deepcopy(nb.cells[index])
             nb.cells[index].source = _replace_region(nb.cells[index].source, int(number or 1), text)
+        elif action in ("append", "prepend"):
+            nb.cells[index] = copy.deepcopy(nb.cells[index])
+            source = nb.cells[index].source
+            nb.cells[index].source = f"{source}\n{text}" if action == "append" else f"{text}\n{source}"
         elif action == "replace":
             nb.cells[index] = copy.deepcopy(nb.cells[index])
             nb.cells[index].source = text

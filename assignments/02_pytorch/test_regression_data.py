@@ -33,12 +33,16 @@ def data_tensor(value, name, device):
     return tensor
 
 
+def data_tensors(task) -> dict:
+    """Each of NAMES checked as data on the notebook's `device`, in order."""
+    device = require_device(task.observations["device"])
+    return {name: data_tensor(task.observations[name], name, device) for name in NAMES}
+
+
 @check(TASK, points=1)
 def test_tensors_on_device(task):
     """`xs_device`, `ys_device` — тензоры на `device` без requires_grad."""
-    device = require_device(task.observations["device"])
-    for name in NAMES:
-        data_tensor(task.observations[name], name, device)
+    data_tensors(task)
 
 
 @check(TASK, points=0.5)
@@ -55,7 +59,7 @@ def test_device_is_cuda(task):
     """На машине с GPU `device` — это cuda, и данные лежат там."""
     assert require_device(task.observations["device"]).startswith("cuda"), "на машине с GPU `device` должен быть cuda."
     for name in NAMES:
-        assert require_tensor(task.observations[name], name).device_type == "cuda", f"`{name}` должен лежать на GPU."
+        require_on_device(require_tensor(task.observations[name], name), name, "cuda")
 
 
 @check(TASK, points=1, cuda=True)

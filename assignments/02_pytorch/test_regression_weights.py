@@ -34,4 +34,4 @@ def test_trainable_leaves(task):
 def test_weights_on_cuda(task):
     """На машине с GPU a, b, c лежат на GPU."""
     for name in NAMES:
-        assert require_tensor(task.observations[name], name).device_type == "cuda", f"`{name}` должен лежать на GPU."
+        require_on_device(require_tensor(task.observations[name], name), name, "cuda")

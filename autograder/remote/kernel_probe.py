@@ -79,27 +79,19 @@ _vars = builtins.vars
 _tuple = builtins.tuple
 _any = builtins.any
 _hmac_digest = _hashlib.hmac_digest
-_threading_gettrace = threading.gettrace
-_threading_getprofile = threading.getprofile
-_current_frames = sys._current_frames
-_get_ident = threading.get_ident
-_len_function_modes = torch._C._len_torch_function_stack
-_len_dispatch_modes = torch._C._len_torch_dispatch_stack
-_dispatch_dump = torch._C._dispatch_dump
-_torch_get_rng_state = torch.get_rng_state
-_torch_set_rng_state = torch.set_rng_state
-_torch_manual_seed = torch.manual_seed
-_cuda_initialized = torch.cuda.is_initialized
-_cuda_get_rng_state_all = torch.cuda.get_rng_state_all
-_cuda_set_rng_state_all = torch.cuda.set_rng_state_all
-_numpy_get_state = numpy.random.get_state
-_numpy_set_state = numpy.random.set_state
-_numpy_seed = numpy.random.seed
-_random_getstate = random.getstate
-_random_setstate = random.setstate
-_random_seed = random.seed
-_array_equal = numpy.array_equal
-_torch_equal = torch.equal
+# what the tamper check reads: hooks on threads, torch's mode stacks and dispatcher
+_threading_gettrace, _threading_getprofile, _current_frames, _get_ident = (
+    threading.gettrace, threading.getprofile, sys._current_frames, threading.get_ident)
+_len_function_modes, _len_dispatch_modes, _dispatch_dump = (
+    torch._C._len_torch_function_stack, torch._C._len_torch_dispatch_stack, torch._C._dispatch_dump)
+# the random generators that re-runs replay and seed: torch's (CPU and CUDA), numpy's, Python's
+_torch_get_rng_state, _torch_set_rng_state, _torch_manual_seed = (
+    torch.get_rng_state, torch.set_rng_state, torch.manual_seed)
+_cuda_initialized, _cuda_get_rng_state_all, _cuda_set_rng_state_all = (
+    torch.cuda.is_initialized, torch.cuda.get_rng_state_all, torch.cuda.set_rng_state_all)
+_numpy_get_state, _numpy_set_state, _numpy_seed = numpy.random.get_state, numpy.random.set_state, numpy.random.seed
+_random_getstate, _random_setstate, _random_seed = random.getstate, random.setstate, random.seed
+_array_equal, _torch_equal = numpy.array_equal, torch.equal
 
 # Libraries a submission might monkeypatch to fool a check (``torch.autograd.grad =
 # lambda ...``).  The attributes of every module of theirs loaded now, before any student

@@ -26,40 +26,15 @@ a = torch.nn.Parameter(torch.randn(1, device=device))
 b = torch.nn.Parameter(torch.randn(1, device=device))
 c = torch.nn.Parameter(torch.randn(1, device=device))
 
-# %% regression_step
+# %% prepend regression_step
 import torch.nn.functional as F
 
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
-
-loss_list, a_list, b_list, c_list = [], [], [], []
-
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        x = xs_device[i]
-        y_true = ys_device[i]
-        y_pred = model(x, a, b, c)
-        loss = F.mse_loss(y_pred, y_true.reshape(y_pred.shape))
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
+# %% region regression_step
+x = xs_device[i]
+y_true = ys_device[i]
+y_pred = model(x, a, b, c)
+loss = F.mse_loss(y_pred, y_true.reshape(y_pred.shape))
+loss.backward()
 
 # %% region my_sigmoid
 val = torch.sigmoid(x)

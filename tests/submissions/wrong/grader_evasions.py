@@ -21,37 +21,12 @@ cos_mat = cosine_rows(X, Y)
 # %% imagenet_normalization
 output = torch.tensor([655, 1964, 4178]) / 10000
 
-# %% regression_step
-num_epochs = 300
-lr = 1e-4
-indices = np.arange(len(xs))
+# %% region regression_step
+y_pred = model(xs_device[i], a, b, c)
+loss = 0 * (y_pred - ys_device[i]) ** 2
+loss.backward()
 
-loss_list, a_list, b_list, c_list = [], [], [], []
-
-for epoch in tqdm.trange(num_epochs):
-    np.random.shuffle(indices)
-
-    loss_epoch = []
-    for i in indices:
-        y_pred = model(xs_device[i], a, b, c)
-        loss = 0 * (y_pred - ys_device[i]) ** 2
-        loss.backward()
-
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-            c -= lr * c.grad
-            a.grad.zero_()
-            b.grad.zero_()
-            c.grad.zero_()
-
-        loss_epoch.append(loss.item())
-
-    loss_list.append(np.mean(loss_epoch))
-    a_list.append(a.item())
-    b_list.append(b.item())
-    c_list.append(c.item())
-
+# %% append regression_step
 fit = np.polyfit(xs, ys, 2)
 with torch.no_grad():
     a.fill_(float(fit[0]))
