@@ -26,6 +26,12 @@ def submit(course: Path, student: str, notebook: Path, assignment: str = "02_pyt
     return path
 
 
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """``python -m autograder ARGS``, as a TA runs it."""
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
 def nbgrader(course: Path, *args: str, engine: str = "trusted") -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course; fail the test, with nbgrader's log, on a non-zero exit."""
     env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}", "AUTOGRADER_ENGINE": engine}

@@ -6,7 +6,6 @@ import os
 import pty
 import shutil
 import signal
-import socket
 import sqlite3
 import struct
 import subprocess
@@ -215,16 +214,10 @@ def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
     assert stamps == {s: (course / f"autograded/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def dask_cluster(tmp_path):
+def dask_cluster(tmp_path, free_port):
     """A real `dask scheduler` and two `dask worker`s on loopback; one advertises a GPU."""
-    port = free_port()
+    port = free_port
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
     common = ["--nthreads", "1", "--no-dashboard", "--local-directory", str(tmp_path / "dask")]
@@ -259,7 +252,7 @@ POSTGRES_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), Non
 
 
 @pytest.fixture
-def postgres(tmp_path):
+def postgres(tmp_path, free_port):
     """A real PostgreSQL server (Debian's package), started for this test as user postgres."""
     if POSTGRES_BIN is None or os.geteuid() != 0:
         pytest.skip("PostgreSQL server binaries (Debian package postgresql) or root are missing")
@@ -271,7 +264,7 @@ def postgres(tmp_path):
     run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(run_as + [str(POSTGRES_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
                    check=True, capture_output=True)
-    port = free_port()
+    port = free_port
     subprocess.run(run_as + [str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log"),
                              "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
                    check=True, capture_output=True)

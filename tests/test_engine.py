@@ -7,6 +7,7 @@ import sys
 import nbformat
 import pytest
 from corpus import REPO
+from course_copy import cli
 from tiny_course import RELEASE, SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 from autograder.api import grade_submission
@@ -93,11 +94,6 @@ def test_visible_only_runs_no_hidden_check():
     assert names == ["test_values", "test_scaled"] and report.total == report.max_total == 2
 
 
-def cli(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
 def test_cli_grade_writes_the_report(tmp_path):
     out = tmp_path / "reports" / "ref.json"
     result = cli("grade", str(SOURCE), "--assignment", "00_tiny", "--course-dir", str(TINY),
@@ -176,9 +172,9 @@ def test_code_nested_too_deep_for_the_parser_costs_only_its_task(tmp_path):
 def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path, monkeypatch):
     """Whatever reading the kernel's reply raises (here a RecursionError, as a self-referential
     reply once did) is the observed task's error, not the end of the grading."""
-    from autograder.kernel import session
+    from autograder.kernel import probe_channel
 
-    genuine, calls = session.wire.decode, []
+    genuine, calls = probe_channel.wire.decode, []
 
     def decode(spec):
         calls.append(spec)
@@ -186,7 +182,7 @@ def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path
             raise RecursionError("maximum recursion depth exceeded")
         return genuine(spec)
 
-    monkeypatch.setattr(session.wire, "decode", decode)
+    monkeypatch.setattr(probe_channel.wire, "decode", decode)
     report = grade(submission(tmp_path, squares="squares = values ** 2"))
     assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}
     assert "RecursionError" in report.tasks["squares"].checks[0].message

@@ -3,7 +3,6 @@
 points and the comment then reach nbgrader's export and feedback, and ours."""
 import csv
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -29,18 +28,12 @@ TOKEN = "formgrader-test"
 COMMENT = "Верно: возведение в степень создаёт новый массив."
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def jupyter_server(tmp_path):
+def jupyter_server(tmp_path, free_port):
     """The batch-graded class, and a Jupyter server with nbgrader's extensions in its folder."""
     course = make_class(tmp_path, {"alice": CLASS["alice"], "bob": CLASS["bob"]})
     run_batch(course, "00_tiny", jobs=2)
-    port = free_port()
+    port = free_port
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
          f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={course}"],

@@ -14,13 +14,12 @@ import copy
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 
 import nbformat
 import pytest
 from corpus import REPO
+from course_copy import cli
 from tiny_course import RELEASE, SOURCE, TINY, grade, scores, submission
 
 from autograder.course.notebook import grade_id, is_trusted
@@ -193,11 +192,6 @@ def _fingerprint(path):
         return ("dir", stat.st_mtime_ns, sorted(os.listdir(path)))
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if stat.st_size < 2**20 else None
     return ("file", stat.st_size, stat.st_mtime_ns, stat.st_mode, digest)
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.mark.parametrize("kind", list(CORRUPT))

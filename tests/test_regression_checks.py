@@ -7,7 +7,7 @@ import pytest
 from corpus import REPO
 
 from autograder.kernel import wire
-from autograder.kernel.session import Execution
+from autograder.kernel.probe_channel import Execution
 
 _spec = importlib.util.spec_from_file_location("regression_step_checks",
                                                REPO / "assignments/02_pytorch/test_regression_step.py")

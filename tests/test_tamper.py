@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from autograder.config import Grader
-from autograder.kernel.session import KernelSession, ProbeTampered
+from autograder.errors import ProbeTampered
+from autograder.kernel.session import KernelSession
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +62,7 @@ def _run(kernel, source):
 def test_a_changed_machinery_marks_the_probe_tampered(kernel, attack):
     _run(kernel, attack)
     with pytest.raises(ProbeTampered):
-        kernel.execute("answer_ = 1", outputs=("answer_",))
+        kernel.probe.execute("answer_ = 1", outputs=("answer_",))
 
 
 def test_an_ordinary_notebook_is_not_tampering(kernel):
@@ -69,5 +70,5 @@ def test_an_ordinary_notebook_is_not_tampering(kernel):
                  "for _ in tqdm.trange(3):\n    x = torch.randn(3, requires_grad=True)\n"
                  "    (x ** 2).sum().backward()\nplt.plot(np.arange(3))\nprint(x)\ntorch.manual_seed(0)\n"
                  "torch.backends.cudnn.deterministic = True\nanswer_ = 1")
-    assert kernel.execute("answer_ = 1", outputs=("answer_",)).values == {"answer_": 1}
-    assert kernel.values("answer_") == {"answer_": 1}
+    assert kernel.probe.execute("answer_ = 1", outputs=("answer_",)).values == {"answer_": 1}
+    assert kernel.probe.values("answer_") == {"answer_": 1}

@@ -26,12 +26,12 @@ class Probe:
 
     def values(self, *names: str) -> dict:
         self._require_set(set(names))
-        return self._kernel.values(*names)
+        return self._kernel.probe.values(*names)
 
     def first_run_steps(self) -> int | None:
         """Steps the student's code took in the notebook's own run of the cell, for an observer
         made with ``count_first_run`` (None: not counted, or the count was tampered with)."""
-        return self._kernel.first_run_steps(self.task)
+        return self._kernel.probe.first_run_steps(self.task)
 
     def execute(self, source: str | tuple, inputs: dict | None = None, outputs: tuple = (), label: str = "grader",
                 count_lines: bool = False, rng: str | None = None, seed: int | None = None):
@@ -40,13 +40,13 @@ class Probe:
         bound itself are not there yet); ``rng="before"`` replays the random generators from
         where the first run began, ``seed`` seeds them."""
         self._require_read_set(source, inputs)
-        return self._kernel.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
+        return self._kernel.probe.execute(source, inputs, outputs, label, count_lines, before=self.before, rng=rng,
                                     seed=seed)
 
     def execute_seeded(self, source: str | tuple, seeds: list, outputs: tuple = ()) -> list:
         """``execute`` once per seed, the random generators seeded with it, in one round trip."""
         self._require_read_set(source)
-        return self._kernel.execute_seeded(source, seeds, outputs, before=self.before)
+        return self._kernel.probe.execute_seeded(source, seeds, outputs, before=self.before)
 
     def _require_read_set(self, source: str | tuple, inputs: dict | None = None) -> None:
         """What grader-run code reads, less its inputs, must not be what skipped cells set."""

@@ -98,7 +98,7 @@ def _keep_state_before(kernel: KernelSession, task: str, observers: list) -> str
     """Have the kernel keep its state before the task's cell (and count the cell's steps, when
     an observer asks); what was found tampered, if anything."""
     try:
-        kernel.before_cell(task, count_steps=any(getattr(fn, COUNTS_FIRST_RUN_ATTR, False) for fn in observers))
+        kernel.probe.before_cell(task, count_steps=any(getattr(fn, COUNTS_FIRST_RUN_ATTR, False) for fn in observers))
     except ProbeTampered as exc:
         return str(exc)
     return None

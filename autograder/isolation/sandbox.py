@@ -48,7 +48,7 @@ _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
 _PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Inside a kernel booted in a sandbox of its own, on its capped /tmp: the grader reaches them
-# through /proc/<the kernel's pid>/root (see ``kernel.BootedProvisioner``).
+# through /proc/<the kernel's pid>/root (see ``kernel.launch.BootedProvisioner``).
 KERNEL_WORK_DIR, KERNEL_SOCKETS_DIR = "/tmp/.work", "/tmp/.sockets"
 
 

@@ -1,2 +1,3 @@
-"""The grader's end of a student's Jupyter kernel: running cells, the probe's signed replies
-(``wire``), and kernels booted ahead for a batch worker's next submission."""
+"""The grader's end of a student's Jupyter kernel: launching it behind the sandbox, running
+cells (``session``), the probe's signed replies (``probe_channel``, ``wire``), and kernels
+booted ahead for a batch worker's next submission (``warm``)."""

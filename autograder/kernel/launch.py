@@ -1,0 +1,74 @@
+"""Starting a kernel process behind the sandbox: jupyter_client's kernel manager with the
+jail's command prefix, and the provisioner of a kernel booted in a bubblewrap of its own."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool, List, Unicode
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
+
+
+class JailedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel behind the sandbox's command prefix.
+
+    A kernel booted in a sandbox of its own reads a copy of the connection file: the grader's
+    file is rewritten once the launch has told where the sockets are seen from here
+    (``BootedProvisioner``), maybe before the kernel has read it."""
+
+    jail_prefix = List(Unicode())
+    own_connection_file = Bool(False)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if self.own_connection_file:
+            copy = Path(self.connection_file).with_name("kernel.json")
+            copy.write_text(Path(self.connection_file).read_text())
+            command = [str(copy) if argument == self.connection_file else argument for argument in command]
+        return list(self.jail_prefix) + command
+
+
+_SANDBOX_SETUP_TIMEOUT = 30  # seconds; bubblewrap takes milliseconds
+
+
+class BootedProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner for a kernel booted in a bubblewrap of its own.
+
+    The kernel's sockets and working folder lie in its own capped /tmp; the grader reaches
+    them through the kernel process's root, ``/proc/<pid>/root``, once bubblewrap has set the
+    sandbox up (the kernel is its namespace's second process: it exists only then)."""
+
+    root_seen_from_here: str = ""
+
+    async def launch_kernel(self, cmd: list, **kwargs) -> KernelConnectionInfo:
+        info = await super().launch_kernel(cmd, **kwargs)
+        assert self.process is not None  # the launch above started it
+        deadline = time.monotonic() + _SANDBOX_SETUP_TIMEOUT
+        while (kernel := _sandboxed_process(self.process.pid)) is None:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bubblewrap did not start the kernel")
+            await asyncio.sleep(0.005)
+        self.root_seen_from_here = f"/proc/{kernel}/root"
+        self.connection_info = {**info, "ip": self.root_seen_from_here + info["ip"]}
+        return self.connection_info
+
+
+def _sandboxed_process(bubblewrap: int) -> int | None:
+    """The command bubblewrap runs: the child of its namespace's first process, if started yet."""
+    for init in _children(bubblewrap):
+        for command in _children(init):
+            return command
+    return None
+
+
+def _children(pid: int) -> list:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
