@@ -2,9 +2,10 @@
 (``kernel_probe``) and a batch worker's kernel fork server (``fork_server``).
 
 The grader never imports these modules to run them itself: ``source`` reads them as text,
-which the kernel and the fork server run on the standard library alone.  ``framing``, the
-message format of the fork server's socket, is the one module both ends speak: the grader
-imports it, and ``source`` puts its text in place of the fork server's import of it.
+which the kernel and the fork server run with what they have (the standard library, and torch
+and numpy in the kernel), nothing of the grader's.  ``framing``, the message format of the
+fork server's socket, is the one module both ends speak: the grader imports it, and
+``source`` puts its text in place of the fork server's import of it.
 """
 from pathlib import Path
 
