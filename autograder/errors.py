@@ -48,6 +48,11 @@ class KernelStartFailed(AutograderError):
     """The kernel could not be started: a problem of the grading machine, not the student's."""
 
 
+class GpuUnavailable(KernelStartFailed):
+    """This machine has a GPU, but the grading kernel in its sandbox cannot use it: grading on
+    would cost every student the CUDA checks, so the submission is not graded here."""
+
+
 class KernelTimeout(AutograderError):
     """The kernel did not finish a cell or a probe in time; it has been killed."""
 

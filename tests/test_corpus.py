@@ -25,6 +25,8 @@ def test_corpus_verdict(case, tmp_path):
     assert scores == expected, report.table()
     if case.fails is not None:
         assert failing == case.fails, report.table()
+    if report.sandbox["cuda"]["available"]:
+        pytest.skip("verdicts hold; the snapshot is of reports where the kernel has no GPU (CUDA checks skipped)")
     changed = differences(comparable(report), SNAPSHOT_REPORTS[case.name])
     assert not changed, "the report changed (python tests/corpus.py retakes the snapshot):\n" + "\n".join(changed)
 

@@ -14,12 +14,13 @@ import nbformat
 
 from autograder.config import NO_SECRET_WARNING, grader_settings
 from autograder.course.notebook import grade_id, read_submission, rebuild
-from autograder.errors import SubmissionError
+from autograder.errors import KernelStartFailed, SubmissionError
 from autograder.files import sha256_of
 from autograder.grading import runner
 from autograder.grading.kernels import KernelProvider
 from autograder.grading.results import ResultCollector
 from autograder.grading.submission import Submission
+from autograder.isolation.gpu import host_has_gpu
 from autograder.isolation.sandbox import Sandbox
 from autograder.kernel.warm import WarmKernels
 from autograder.report import Report
@@ -49,12 +50,14 @@ class Grading:
         self.started = time.monotonic()
         self.failure: str | None = None  # why the grader itself could not grade, if it could not
         self._run: runner.NotebookRun | None = None
+        self._run_failed: KernelStartFailed | None = None
         self._to_run: nbformat.NotebookNode | None = None  # the rebuilt submission
         self._sha256 = ""
 
-    @cached_property
+    @property
     def gpu_available(self) -> bool:
-        return runner.gpu_available()
+        """Whether the kernel, in its sandbox, could use CUDA (known once the notebook ran)."""
+        return self._run is not None and self._run.cuda.get("available") is True
 
     @cached_property
     def secret(self) -> str:
@@ -92,7 +95,17 @@ class Grading:
             self.kernels.start(self.submission, self._to_run)
 
     def run(self) -> runner.NotebookRun:
-        """Run the notebook once, observing each task at its place; later calls return that run."""
+        """Run the notebook once, observing each task at its place; later calls return that run,
+        or raise again what stopped it."""
+        if self._run_failed is not None:
+            raise self._run_failed
+        try:
+            return self._run_once()
+        except KernelStartFailed as exc:
+            self._run_failed = exc
+            raise
+
+    def _run_once(self) -> runner.NotebookRun:
         if self._run is None:
             self.start_kernel()
             assert self._to_run is not None and self.kernels.current is not None
@@ -110,7 +123,7 @@ class Grading:
 
     def _run_in(self, kernel, skip_unneeded: bool) -> runner.NotebookRun:
         return runner.run_submission(kernel, self.submission.assignment, self.observers, self.seed,
-                                     hidden=not self.options.visible_only, gpu=self.gpu_available,
+                                     hidden=not self.options.visible_only, host_gpu=host_has_gpu(),
                                      skip_unneeded=skip_unneeded)
 
     def close(self) -> None:
@@ -124,5 +137,6 @@ class Grading:
                       total=sum(t.score for t in tasks.values()), max_total=sum(t.max_score for t in tasks.values()),
                       duration_s=round(time.monotonic() - self.started, 3), tasks=tasks,
                       skipped=self.results.skipped, stopped=self._run.stopped if self._run else None,
-                      sandbox=jail.describe() if jail else {}, submission_sha256=self._sha256,
+                      sandbox={**jail.describe(), "cuda": self._run.cuda if self._run else {}} if jail else {},
+                      submission_sha256=self._sha256,
                       warnings=[] if self.secret or self.options.visible_only else [NO_SECRET_WARNING])

@@ -16,7 +16,7 @@ import pytest
 from autograder.checks import OBSERVER_ATTR
 from autograder.course.assignment import Assignment
 from autograder.course.student_kit import is_student_kit
-from autograder.errors import KernelStartFailed
+from autograder.errors import AutograderError, KernelStartFailed
 from autograder.grading import runner
 from autograder.grading.messages import failure_message, status_message
 from autograder.grading.orchestrator import Grading, GradingOptions
@@ -110,7 +110,13 @@ class GradingPlugin:
 
     def pytest_runtest_setup(self, item):
         marker = item.get_closest_marker("check")
-        if marker is not None and marker.kwargs.get("cuda") and not self.grading.gpu_available:
+        if marker is None or not marker.kwargs.get("cuda"):
+            return
+        try:
+            self.grading.run()  # whether the kernel could use CUDA is known from its run
+        except AutograderError:
+            return  # the ``notebook_run`` fixture reports it
+        if not self.grading.gpu_available:
             pytest.skip("на машине, где шла проверка, нет GPU: проверки CUDA пропущены и не входят в максимум")
 
     @pytest.hookimpl(wrapper=True)

@@ -19,7 +19,7 @@ from autograder.checks import COUNTS_FIRST_RUN_ATTR
 from autograder.course.assignment import Assignment
 from autograder.course.notebook import grade_id, is_solution, is_test, refused_internals
 from autograder.course.regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
-from autograder.errors import KernelDied, KernelTimeout, NeedsFullRun, ProbeTampered
+from autograder.errors import GpuUnavailable, KernelDied, KernelTimeout, NeedsFullRun, ProbeTampered
 from autograder.grading.probe import Probe
 from autograder.kernel.session import KernelSession
 from autograder.status import Status
@@ -43,21 +43,17 @@ class NotebookRun:
     tasks: dict
     notebook: nbformat.NotebookNode  # the executed copy, test cells not run
     stopped: str | None = None  # why the run ended early, if it did
-
-
-def gpu_available() -> bool:
-    """The grader's own view of the hardware, never the kernel's claim about it."""
-    import torch  # imported here: only grading needs it, not the CLI's start-up
-
-    return torch.cuda.is_available()
+    cuda: dict = field(default_factory=dict)  # what the kernel saw of CUDA before any student code
 
 
 def run_submission(kernel: KernelSession, assignment: Assignment, observers: dict, seed: int,
-                   hidden: bool, gpu: bool, skip_unneeded: bool = False) -> NotebookRun:
+                   hidden: bool, host_gpu: bool, skip_unneeded: bool = False) -> NotebookRun:
     """Execute the kernel's (rebuilt) notebook and observe every task that has an observer.
 
-    With ``skip_unneeded``, demonstration cells nothing graded depends on are not run; a
-    check that reads what one of them would have set raises ``NeedsFullRun``.
+    CUDA is used where the kernel, in its sandbox, found it working before any student code;
+    on a machine with a GPU (``host_gpu``) that the kernel cannot use, nothing runs:
+    ``GpuUnavailable``.  With ``skip_unneeded``, demonstration cells nothing graded depends on
+    are not run; a check that reads what one of them would have set raises ``NeedsFullRun``.
     """
     nb = kernel.nb
     tasks = {gid: TaskRun(gid) for gid in assignment.tasks}
@@ -68,6 +64,11 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
     not_set = set()  # names whose value differs from a full run's, because of skipped cells
     run = NotebookRun(tasks=tasks, notebook=nb)
     with kernel:
+        run.cuda = kernel.cuda
+        gpu = kernel.cuda["available"]
+        if host_gpu and not gpu:
+            raise GpuUnavailable(f"this machine has a GPU, but the grading kernel in its sandbox cannot use it "
+                                 f"({kernel.cuda['problem']}); not graded, so that no student loses the CUDA checks")
         for index in code_cells:
             if index not in to_run:
                 not_set |= unset[index]

@@ -90,6 +90,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         submission = handed_in[report.student]
         if submission.timestamp_problem:
             report.warnings.append(submission.timestamp_problem)
+        if result.get("infrastructure"):
+            # the grader or its machine failed, not the file: nothing is recorded for the
+            # student (no zero, no feedback), and the next run grades the file again
+            reports.append(report)
+            progress(report)
+            continue
         gradebook.record(report, submission.timestamp)
         feedback(report)
         # the kept report last: it marks the student as done for a re-run, so a crash between

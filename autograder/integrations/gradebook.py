@@ -92,13 +92,16 @@ class Gradebook:
                     "late_penalty": notebook.late_submission_penalty or 0.0}
 
     def grade_rows(self, students: list) -> list:
-        """One row per student: ``nbgrader export``'s columns (its values, as it writes them),
+        """One row per student the gradebook knows: ``nbgrader export``'s columns (its values, as it writes them),
         then ``auto_score`` and ``manual_score`` (points, or "needs manual grading")."""
         rows = []
         with self._open() as gradebook:
             assignment = gradebook.find_assignment(self.assignment.name)
             for student_id in students:
-                student = gradebook.find_student(student_id)
+                try:
+                    student = gradebook.find_student(student_id)
+                except self._missing:
+                    continue  # never recorded: the grading machine failed on their file
                 row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
                        "last_name": student.last_name, "first_name": student.first_name,
                        "email": student.email, "max_score": assignment.max_score}

@@ -24,20 +24,21 @@ class GradingJob:
 
 
 def grade_one(job: GradingJob) -> dict:
-    """Grade one notebook (runs in a worker process); a report dict, or one line of error.
+    """Grade one notebook (runs in a worker process); a report dict, or one line of error and
+    whose problem it is (``infrastructure``: the grader's or its machine's, not the file's).
 
     Plain data goes back to the coordinator, which may be on another machine (Dask); the
     graded notebook, for formgrader, is written here, to ``autograded`` in the course folder
     (which every worker sees at the same path)."""
     from autograder.api import grade_submission
-    from autograder.errors import AutograderError
+    from autograder.errors import AutograderError, SubmissionError
     from autograder.kernel.warm import process_warm_kernels
 
     try:
         report = grade_submission(Path(job.path), job.assignment, Path(job.course), student=job.student,
                                   warm=process_warm_kernels(), autograded=Path(job.autograded))
     except AutograderError as exc:
-        return _failure(job, str(exc))
+        return _failure(job, str(exc), infrastructure=not isinstance(exc, SubmissionError))
     report.graded_by = _worker_name()
     return report.to_dict()
 
@@ -51,8 +52,8 @@ def _worker_name() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _failure(job: GradingJob, reason: str) -> dict:
-    return {"student": job.student, "error": reason, "sha256": job.sha256}
+def _failure(job: GradingJob, reason: str, infrastructure: bool = True) -> dict:
+    return {"student": job.student, "error": reason, "sha256": job.sha256, "infrastructure": infrastructure}
 
 
 def _share_cores(threads: int) -> None:

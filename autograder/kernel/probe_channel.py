@@ -84,6 +84,16 @@ class ProbeChannel:
         kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": self._comm_id, "target_name": self._module,
                                                            "data": {}}))
 
+    def cuda_view(self) -> dict:
+        """What the kernel sees of CUDA: ``{"available", "devices", "problem"}``.  Asked right
+        after the probe is installed, before any student code, so the answer is the sandbox's."""
+        reply = self._request({"op": "cuda"})
+        devices = reply.get("devices")
+        if type(reply.get("available")) is not bool or not isinstance(devices, list) \
+                or not all(isinstance(name, str) for name in devices):
+            raise ProbeFailed("malformed probe reply")
+        return {"available": reply["available"], "devices": devices, "problem": str(reply.get("problem", ""))}
+
     def before_cell(self, task: str, count_steps: bool = False) -> None:
         """Keep, in the kernel, the namespace and random generators as they are now, before the
         cell of ``task`` runs: re-runs of its region may start from them (``execute``).  With

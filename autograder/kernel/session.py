@@ -92,6 +92,7 @@ class KernelSession:
             self._client.max_cell_output = jail.limits["max_cell_output_kb"] * 1024
             self._client.max_notebook_output = jail.limits["max_notebook_output_kb"] * 1024
         self.probe = ProbeChannel(self)
+        self.cuda: dict = {}  # what the kernel saw of CUDA before any student code (``ProbeChannel.cuda_view``)
 
     def attach(self, nb: nbformat.NotebookNode, deadline: float) -> None:
         """The notebook this kernel will run, and when the whole run must end."""
@@ -149,6 +150,7 @@ class KernelSession:
         try:
             self._client.start_new_kernel_client()
             self.probe.install()
+            self.cuda = self.probe.cuda_view()
         except BaseException as exc:
             self.close()
             if isinstance(exc, Exception):

@@ -452,9 +452,25 @@ def _stop_counting_first_run():
         _first_run = None
 
 
+def _cuda_view():
+    """CUDA as this kernel sees it from inside its sandbox (asked before any student code):
+    whether it starts, its devices, and whether a tiny allocation works."""
+    try:
+        if not torch.cuda.is_available():
+            return {"available": False, "devices": [], "problem": "torch.cuda.is_available() is False"}
+        devices = [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
+        torch.ones(1, device="cuda").sum().item()
+        return {"available": True, "devices": devices, "problem": ""}
+    except _BaseException as exc:
+        error = _error(exc)
+        return {"available": False, "devices": [], "problem": error["ename"] + ": " + error["evalue"]}
+
+
 def _run(request):
     """Execute one request of the grader; return a JSON-able result."""
     op = request["op"]
+    if op == "cuda":
+        return _cuda_view()
     if op == "before_cell":
         _before_cell[request["task"]] = (_dict(_user_ns), _rng_states())
         if request.get("count_steps"):
