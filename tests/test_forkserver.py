@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,31 @@ def test_two_messages_that_arrive_together_are_both_read():
     server.sendall(b'{"note": 1}\n{"exit": 3}\n')
     assert kernel.poll() is None  # the first message carries no exit status...
     assert kernel.poll() == 3  # ...and the second was not swallowed with it
+
+
+def _descendants(pid: int) -> list:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
+def test_the_fork_server_never_initialises_cuda_before_it_forks():
+    """CUDA initialised in the server would be unusable in every kernel forked from it: the
+    server's own code never touches torch.cuda, and with torch imported the driver library
+    (libcuda, loaded when CUDA starts) is not in its memory.  On a machine without a GPU the
+    second half holds trivially; scripts/gpu_check.sh runs it where it means something."""
+    from autograder import remote
+
+    assert "cuda" not in remote.source("fork_server").lower()
+    if sandbox.bubblewrap_problem():
+        pytest.skip(sandbox.bubblewrap_problem())
+    args = lambda root: sandbox._bubblewrap_args(network=False, server_root=root)  # noqa: E731
+    server = ForkServer(args, sandbox._readonly_system_paths(), ("torch",), startup_timeout=120)
+    try:
+        processes = _descendants(server.process.pid)
+        maps = "".join(Path(f"/proc/{pid}/maps").read_text() for pid in processes)
+        assert "libtorch" in maps  # the server did import torch...
+        assert "libcuda.so" not in maps  # ...and did not start CUDA
+    finally:
+        server.close()

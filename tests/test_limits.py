@@ -53,3 +53,29 @@ def test_a_booted_kernel_writes_only_to_its_own_tmpfs(tmp_path):
     assert ("--remount-ro", "/", "--remount-ro") in pairs
     sizes = [int(size) for option, size, _ in pairs if option == "--size"]
     assert sum(sizes) == 512 * 2**20
+
+
+def test_a_kernel_on_a_gpu_machine_gets_what_cuda_needs_and_no_more(tmp_path, monkeypatch):
+    """The device files, /sys's PCI devices and nvidia modules and the driver's library folders
+    read-only, CUDA_VISIBLE_DEVICES passed on; on a machine without an NVIDIA device, no /sys."""
+    drivers = tmp_path / "nvidia-libs"
+    drivers.mkdir()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(drivers))
+    monkeypatch.setattr(sandbox.os.path, "isdir", lambda path: path in sandbox._CUDA_SYS_PATHS + (str(drivers),))
+    workdir, sockets = tmp_path / "work", tmp_path / "sockets"
+
+    monkeypatch.setattr(sandbox.glob, "glob", lambda pattern: [])
+    args = sandbox._bubblewrap_args(False, kernel_folders=(workdir, sockets), scratch_mb=512)
+    assert not [arg for arg in args if arg.startswith(("/sys", "/dev/nvidia"))]
+
+    monkeypatch.setattr(sandbox.glob, "glob", lambda pattern: ["/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm"])
+    args = sandbox._bubblewrap_args(False, kernel_folders=(workdir, sockets), scratch_mb=512)
+    pairs = list(zip(args, args[1:], args[2:], strict=False))
+    for device in ("/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm"):
+        assert ("--dev-bind", device, device) in pairs
+    for path in sandbox._CUDA_SYS_PATHS + (str(drivers),):
+        assert ("--ro-bind", path, path) in pairs
+    assert not any(option in ("--bind", "--dev-bind") and path.startswith("/sys") for option, path, _ in pairs)
+    assert ("--setenv", "CUDA_VISIBLE_DEVICES", "1") in pairs
+    assert args.index("--dev") < args.index("--dev-bind")  # binds into the sandbox's own /dev

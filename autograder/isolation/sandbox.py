@@ -46,7 +46,11 @@ from autograder.isolation.forkserver import ForkServer, fork_server
 
 _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
-_PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# The thread counts the batch grader chose for its workers; which GPUs a kernel may use, and
+# where the machine keeps the NVIDIA driver's libraries if not in the system paths.
+_PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+# What CUDA reads of /sys: the PCI devices and the nvidia modules' parameters.
+_CUDA_SYS_PATHS = ("/sys/devices", "/sys/bus/pci", "/sys/module/nvidia", "/sys/module/nvidia_uvm")
 # Inside a kernel booted in a sandbox of its own, on its capped /tmp: the grader reaches them
 # through /proc/<the kernel's pid>/root (see ``kernel.launch.BootedProvisioner``).
 KERNEL_WORK_DIR, KERNEL_SOCKETS_DIR = "/tmp/.work", "/tmp/.sockets"
@@ -191,8 +195,7 @@ def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_f
     for path in _readonly_system_paths():
         args += ["--ro-bind", path, path]
     args += ["--dev", "/dev"] + (["--proc", "/proc"] if own_proc else ["--bind", "/proc", "/proc"])
-    for device in sorted(glob.glob("/dev/nvidia*")):  # CUDA needs the GPU's device files
-        args += ["--dev-bind", device, device]
+    args += _cuda_binds()
     if own_proc:
         workdir, sockets = kernel_folders
         args += _size(shared_memory_mb) + ["--perms", "1777", "--tmpfs", "/dev/shm",
@@ -208,10 +211,25 @@ def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_f
              "--setenv", "HOME", str(home), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
              "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
-    for name in _PASSED_ENVIRONMENT:  # thread counts chosen by the batch grader for its workers
+    for name in _PASSED_ENVIRONMENT:
         if name in os.environ:
             args += ["--setenv", name, os.environ[name]]
     return args + ["--"]
+
+
+def _cuda_binds() -> list:
+    """On a machine with an NVIDIA GPU, what CUDA needs in the sandbox and no more: the device
+    files, the parts of /sys it reads, and the folders of ``LD_LIBRARY_PATH`` (where a driver
+    library may lie outside the system paths), all but the devices read-only."""
+    devices = sorted(glob.glob("/dev/nvidia*"))
+    if not devices:
+        return []
+    args = [arg for device in devices for arg in ("--dev-bind", device, device)]
+    library_folders = [path for path in os.environ.get("LD_LIBRARY_PATH", "").split(":") if path]
+    for path in (*_CUDA_SYS_PATHS, *library_folders):
+        if os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
 
 
 def _new_group(root: Path) -> Path | None:
