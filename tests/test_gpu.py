@@ -4,9 +4,14 @@ machine whose GPU the sandbox hides grades nobody rather than failing everyone's
 On machines without a GPU, ``AUTOGRADER_TEST_ASSUME_HOST_GPU=1`` makes the grader believe
 there is one: the kernel, seeing none, is then the sandbox hiding it.
 """
+from pathlib import Path
+
+import nbformat
 import pytest
+from corpus import REPO, Case, build_notebook
 from tiny_course import CLASS, grade, make_class, submission
 
+from autograder.api import grade_submission
 from autograder.errors import GradingFailed
 from autograder.integrations.batch import run_batch
 from autograder.isolation.gpu import ASSUME_GPU_ENV, host_has_gpu
@@ -50,3 +55,53 @@ def test_the_batch_lists_them_as_failed_and_records_nothing(tmp_path, monkeypatc
     monkeypatch.delenv(ASSUME_GPU_ENV)
     again = {report.student: report for report in run_batch(course, "00_tiny", jobs=1)}
     assert again["alice"].total == again["alice"].max_total == 3
+
+
+# --- on a machine with a GPU (scripts/gpu_check.sh runs these: pytest -m cuda) ------------------
+
+FORGETS_DEVICE = "xs_device = torch.tensor(xs)\nys_device = torch.tensor(ys)"
+HOGS_THE_GPU = ("hog = [torch.empty(2 ** 28, device='cuda') for _ in range(10 ** 6)]\n"
+                "X_unit = X / X.norm(dim=1, keepdim=True)\nY_unit = Y / Y.norm(dim=1, keepdim=True)\n"
+                "cos_mat = X_unit @ Y_unit.T")
+EXITS_MID_CUDA = "import os\ntorch.ones(1, device='cuda').sum().item()\nos._exit(1)\ncos_mat = None"
+
+
+def seminar(tmp_path, student: str, **regions):
+    """The instructor's notebook with some tasks' solution regions replaced, as ``student``'s."""
+    case = Case(path=Path(f"gpu/{student}.py"), cells=[("region", task, text) for task, text in regions.items()])
+    path = tmp_path / "submitted" / student / "02_pytorch" / "02_pytorch.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(build_notebook(case), path)
+    return path
+
+
+def cuda_checks(report) -> dict:
+    return {f"{task}.{check.name}": check for task, result in report.tasks.items() for check in result.checks
+            if check.cuda}
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not host_has_gpu(), reason="no GPU on this machine: CUDA checks cannot run")
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox", "no-sandbox"])
+@pytest.mark.usefixtures("beneath_the_perimeter")  # os._exit: the perimeter would refuse to run it at all
+def test_on_a_gpu_every_cuda_check_runs_and_a_broken_kernel_leaves_the_gpu_working(tmp_path, sandbox):
+    reference = grade_submission(seminar(tmp_path, "reference"), "02_pytorch", REPO, sandbox=sandbox)
+    assert reference.sandbox["cuda"]["available"] and reference.sandbox["cuda"]["memory_cap_mb"] > 0
+    assert cuda_checks(reference) and all(check.passed for check in cuda_checks(reference).values())
+    assert not reference.skipped and reference.total == reference.max_total
+
+    forgot = grade_submission(seminar(tmp_path, "forgot", regression_data=FORGETS_DEVICE), "02_pytorch", REPO,
+                              sandbox=sandbox)
+    failed = [check for check in cuda_checks(forgot).values() if not check.passed]
+    assert any("GPU" in check.message or "cuda" in check.message for check in failed), forgot.table()
+
+    hog = grade_submission(seminar(tmp_path, "hog", cosine_matrix=HOGS_THE_GPU), "02_pytorch", REPO, sandbox=sandbox)
+    assert hog.tasks["cosine_matrix"].score == 0 and "OutOfMemoryError" in hog.table(), hog.table()
+    assert all(task.score == task.max_score for name, task in hog.tasks.items() if name != "cosine_matrix")
+
+    exited = grade_submission(seminar(tmp_path, "exited", cosine_matrix=EXITS_MID_CUDA), "02_pytorch", REPO,
+                              sandbox=sandbox)
+    assert exited.tasks["cosine_matrix"].status == "kernel_died"
+    after = grade_submission(seminar(tmp_path, "after"), "02_pytorch", REPO, sandbox=sandbox)
+    assert after.sandbox["cuda"]["available"] and after.total == after.max_total
+

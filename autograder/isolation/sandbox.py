@@ -67,8 +67,14 @@ class Sandbox(Configurable):
                    "A memory cgroup where one can be created (cgroup v2 memory.max, v1 memory.limit_in_bytes), "
                    "and an address-space cap (RLIMIT_AS, so that one huge allocation is a MemoryError of its "
                    "task rather than the end of the kernel), which is not applied when the grader sees a GPU: "
-                   "CUDA reserves tens of GiB of virtual address space. GPU memory itself is not "
-                   "capped.").tag(config=True)
+                   "CUDA reserves tens of GiB of virtual address space. GPU memory: gpu_memory_mb."
+    ).tag(config=True)
+    gpu_memory_mb = Integer(
+        4096, help="GPU memory, in MiB, that one kernel's torch may take on each device, as a share of the "
+                   "device set with torch.cuda.set_per_process_memory_fraction before any student code (the "
+                   "student's code could set it again: the report says so); 0 for none. Beyond it an "
+                   "allocation raises torch.cuda.OutOfMemoryError in the student's cell: that task only."
+    ).tag(config=True)
     disk_mb = Integer(
         512, help="What the kernel may write, in MiB, in all: its /tmp, /dev/shm and working folder are "
                   "tmpfs (one for a forked kernel; for a booted one /dev/shm is a second of 64 MiB within "
@@ -99,6 +105,7 @@ class KernelJail:
     server: ForkServer | None = None  # the fork server that starts the kernel, if one does
     request: dict = field(default_factory=dict)  # what the server needs: folders, rlimits, scratch size, cgroups
     started: str = "booted"  # "forked" from a warm server, or "booted" (and why not forked)
+    gpu_memory_mb: int = 0  # the kernel's share of each GPU, set by its probe before student code (0: none)
 
     @property
     def booted_in_sandbox(self) -> bool:
@@ -346,7 +353,8 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
         request = {"folder": str(workdir.parent), "workdir": str(workdir), "sockets": str(socket_dir),
                    "rlimits": rlimits,
                    "cgroups": [str(group) for group in groups], "scratch_mb": settings.disk_mb}
-        return KernelJail([], "bubblewrap", "", limits, groups, server, request, "forked")
+        return KernelJail([], "bubblewrap", "", limits, groups, server, request, "forked",
+                          gpu_memory_mb=settings.gpu_memory_mb)
     prefix = ["prlimit", f"--fsize={rlimits['RLIMIT_FSIZE']}", f"--nofile={rlimits['RLIMIT_NOFILE']}"]
     if "RLIMIT_AS" in rlimits:
         prefix.append(f"--as={rlimits['RLIMIT_AS']}")
@@ -354,7 +362,7 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     problem = "" if settings.enabled else "disabled in the configuration (Sandbox.enabled = False)"
     problem = problem or bubblewrap_problem()
     if problem:
-        return KernelJail(prefix, "none", problem, limits, groups)
+        return KernelJail(prefix, "none", problem, limits, groups, gpu_memory_mb=settings.gpu_memory_mb)
     limits["disk_mb"] = settings.disk_mb
     shared_memory_mb = _scratch_shares(settings.disk_mb)[1]
     limits["disk_by"] = (f"tmpfs /tmp with the working folder, and tmpfs /dev/shm of {shared_memory_mb} MiB "
@@ -362,4 +370,5 @@ def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: For
     return KernelJail(prefix + _bubblewrap_args(settings.network, kernel_folders=(workdir, socket_dir),
                                                 scratch_mb=settings.disk_mb),
                       "bubblewrap", "", limits, groups,
-                      started=f"booted ({fork_problem})" if fork_problem else "booted")
+                      started=f"booted ({fork_problem})" if fork_problem else "booted",
+                      gpu_memory_mb=settings.gpu_memory_mb)

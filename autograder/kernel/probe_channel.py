@@ -84,15 +84,21 @@ class ProbeChannel:
         kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": self._comm_id, "target_name": self._module,
                                                            "data": {}}))
 
-    def cuda_view(self) -> dict:
-        """What the kernel sees of CUDA: ``{"available", "devices", "problem"}``.  Asked right
+    def cuda_view(self, memory_mb: int = 0) -> dict:
+        """What the kernel sees of CUDA: ``{"available", "devices", "problem"}``, and where CUDA
+        works, the cap of GPU memory it set (``memory_cap_mb``, ``memory_cap_by``).  Asked right
         after the probe is installed, before any student code, so the answer is the sandbox's."""
-        reply = self._request({"op": "cuda"})
+        reply = self._request({"op": "cuda", "memory_mb": memory_mb})
         devices = reply.get("devices")
         if type(reply.get("available")) is not bool or not isinstance(devices, list) \
                 or not all(isinstance(name, str) for name in devices):
             raise ProbeFailed("malformed probe reply")
-        return {"available": reply["available"], "devices": devices, "problem": str(reply.get("problem", ""))}
+        view = {"available": reply["available"], "devices": devices, "problem": str(reply.get("problem", ""))}
+        if view["available"] and type(reply.get("memory_cap_mb")) is int:
+            view["memory_cap_mb"] = reply["memory_cap_mb"]
+            view["memory_cap_by"] = ("torch.cuda.set_per_process_memory_fraction, before student code; "
+                                     "the student's code could set it again")
+        return view
 
     def before_cell(self, task: str, count_steps: bool = False) -> None:
         """Keep, in the kernel, the namespace and random generators as they are now, before the

@@ -150,7 +150,7 @@ class KernelSession:
         try:
             self._client.start_new_kernel_client()
             self.probe.install()
-            self.cuda = self.probe.cuda_view()
+            self.cuda = self.probe.cuda_view(self.jail.gpu_memory_mb if self.jail is not None else 0)
         except BaseException as exc:
             self.close()
             if isinstance(exc, Exception):

@@ -452,15 +452,22 @@ def _stop_counting_first_run():
         _first_run = None
 
 
-def _cuda_view():
+def _cuda_view(memory_mb):
     """CUDA as this kernel sees it from inside its sandbox (asked before any student code):
-    whether it starts, its devices, and whether a tiny allocation works."""
+    whether it starts, its devices, and whether a tiny allocation works; where it does, torch
+    may take at most ``memory_mb`` MiB of each device from then on (0: no cap)."""
     try:
         if not torch.cuda.is_available():
             return {"available": False, "devices": [], "problem": "torch.cuda.is_available() is False"}
         devices = [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
         torch.ones(1, device="cuda").sum().item()
-        return {"available": True, "devices": devices, "problem": ""}
+        view = {"available": True, "devices": devices, "problem": ""}
+        if memory_mb:
+            for index in range(len(devices)):
+                total = torch.cuda.get_device_properties(index).total_memory
+                torch.cuda.set_per_process_memory_fraction(min(1.0, memory_mb * 2 ** 20 / total), index)
+            view["memory_cap_mb"] = memory_mb
+        return view
     except _BaseException as exc:
         error = _error(exc)
         return {"available": False, "devices": [], "problem": error["ename"] + ": " + error["evalue"]}
@@ -470,7 +477,7 @@ def _run(request):
     """Execute one request of the grader; return a JSON-able result."""
     op = request["op"]
     if op == "cuda":
-        return _cuda_view()
+        return _cuda_view(request.get("memory_mb") or 0)
     if op == "before_cell":
         _before_cell[request["task"]] = (_dict(_user_ns), _rng_states())
         if request.get("count_steps"):
