@@ -7,7 +7,7 @@
 set -uo pipefail
 missing=()
 command -v bwrap >/dev/null || missing+=(bubblewrap)
-if [ "${1:-}" = "--for-tests" ]; then
+if [[ " $* " == *" --for-tests "* ]]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)

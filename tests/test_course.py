@@ -14,6 +14,8 @@ from nbclient import NotebookClient
 
 from autograder.course.assignment import Assignment
 from autograder.course.notebook import grade_id, is_solution, is_test, nbgrader_meta
+from autograder.report import CheckResult, TaskResult, scaled_score
+from autograder.status import Status
 
 SOURCE_PATH = REPO / "source/02_pytorch/02_pytorch.ipynb"
 RELEASE_PATH = REPO / "release/02_pytorch/02_pytorch.ipynb"
@@ -110,6 +112,23 @@ def test_check_points_match_the_test_cells(task):
     hidden_points = check_points(hidden) if hidden.exists() else {}
     assert not set(points) & set(hidden_points)
     assert sum(p for p, cuda in {**points, **hidden_points}.values() if not cuda) == CONTRACT[task]
+
+
+def test_the_gradebook_counts_the_same_with_or_without_a_gpu():
+    """CUDA checks count only where they run, so a report's maximum is 22 without a GPU and 27
+    with one; nbgrader's gradebook gives each task its test cell's points in proportion to the
+    checks that ran, so full marks are the same 22 on both kinds of machine."""
+    maxima = {"cpu": 0.0, "gpu": 0.0}
+    for task, cell_points in CONTRACT.items():
+        hidden = REPO / f"assignments/02_pytorch/hidden/test_{task}.py"
+        points = {**check_points(REPO / f"assignments/02_pytorch/test_{task}.py"),
+                  **(check_points(hidden) if hidden.exists() else {})}
+        for machine, runs in (("cpu", lambda cuda: not cuda), ("gpu", lambda cuda: True)):
+            checks = [CheckResult(name, p, p, True, "", cuda=cuda) for name, (p, cuda) in points.items() if runs(cuda)]
+            result = TaskResult(sum(c.score for c in checks), sum(c.max_score for c in checks), Status.PASSED, checks)
+            assert scaled_score(result, cell_points) == cell_points, (task, machine)
+            maxima[machine] += result.max_score
+    assert maxima == {"cpu": 22, "gpu": 27}
 
 
 def test_hidden_checks_live_in_the_hidden_folder():
