@@ -36,6 +36,9 @@ class GradingOptions:
 
 
 class Grading:
+    """One submission's grading, built from what is graded and how: it directs a kernel provider
+    (a fresh kernel, or one booted ahead) and a result collector (what each check scored)."""
+
     def __init__(self, submission: Submission, options: GradingOptions = GradingOptions()):
         self.submission = submission
         self.options = options

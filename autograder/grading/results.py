@@ -21,6 +21,8 @@ class ExpectedCheck:
 
 
 class ResultCollector:
+    """What pytest reports of each check, as it runs them; turned into task results at the end."""
+
     def __init__(self) -> None:
         self.expected: dict[str, dict[str, ExpectedCheck]] = {}  # task -> check name -> in collection order
         self.results: dict[str, dict[str, CheckResult]] = {}  # task -> check name -> its result
