@@ -23,7 +23,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$kind" ] || [ pyproject.toml -nt
     if [ $gpu = 1 ]; then
         grep -v '^torch==' constraints.txt > .venv/constraints-gpu.txt
         "${pip[@]}" --force-reinstall ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} \
-            "$(grep -o '"torch[^"]*"' pyproject.toml | tr -d '"')"
+            "$(grep -o '"torch[<>=!~][^"]*"' pyproject.toml | tr -d '"')"
         .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.version.cuda else 'setup --gpu: torch '
             + torch.__version__ + ' is not a CUDA build; set TORCH_INDEX_URL to an index that serves one')"
         "${pip[@]}" -c .venv/constraints-gpu.txt -e ".[cluster]"
