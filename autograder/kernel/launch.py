@@ -5,14 +5,57 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from queue import Empty
 from typing import TYPE_CHECKING
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Bool, List, Unicode
+from traitlets import Bool, List, Type, Unicode
 
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
+
+
+class ReadyKernelClient(AsyncKernelClient):
+    """jupyter_client's client, whose wait for a new kernel ends as soon as the kernel is ready.
+
+    jupyter_client's own wait ends by listening to iopub until 0.2 s pass in silence: 0.2 s
+    of every grading in which neither the kernel nor the grader does anything.  Here the
+    kernel is ready once its iopub has said it is idle after our ``kernel_info`` request:
+    that proves iopub is connected (the reply on shell alone does not), and every start-up
+    message before it has been read, which is what the silence was for."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while time.monotonic() < deadline:
+            request = self.kernel_info()
+            reply = await self._message_about(self.shell_channel, request, "kernel_info_reply", deadline, wait_s=1.0)
+            if reply is not None:
+                # a subscriber may join iopub late and miss the status: then ask again
+                if await self._message_about(self.iopub_channel, request, "status", deadline, wait_s=0.5,
+                                             execution_state="idle") is not None:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+        raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    @staticmethod
+    async def _message_about(channel, request: str, msg_type: str, deadline: float, wait_s: float,
+                             execution_state: str | None = None) -> dict | None:
+        """The next ``msg_type`` message on ``channel`` answering ``request`` within ``wait_s``
+        (others are read and dropped: start-up chatter, or answers to an earlier attempt)."""
+        until = min(deadline, time.monotonic() + wait_s)
+        while (left := until - time.monotonic()) > 0:
+            try:
+                msg = await channel.get_msg(timeout=left)
+            except Empty:
+                return None
+            if (msg["parent_header"].get("msg_id") == request and msg["msg_type"] == msg_type
+                    and (execution_state is None or msg["content"].get("execution_state") == execution_state)):
+                return msg
+        return None
 
 
 class JailedKernelManager(AsyncKernelManager):
@@ -24,6 +67,7 @@ class JailedKernelManager(AsyncKernelManager):
 
     jail_prefix = List(Unicode())
     own_connection_file = Bool(False)
+    client_factory = Type(default_value=ReadyKernelClient, klass=AsyncKernelClient)
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)

@@ -1,0 +1,61 @@
+"""A new kernel is ready when its iopub says so, not after listening to 0.2 s of silence
+(``ReadyKernelClient``): every grading starts a kernel, so that wait was 0.2 s of each."""
+import time
+from queue import Empty
+
+import nbformat
+import pytest
+from jupyter_client.channels import AsyncZMQSocketChannel
+
+from autograder.config import Grader
+from autograder.kernel.session import KernelSession
+
+
+@pytest.fixture
+def iopub_reads(monkeypatch):
+    """Every read of a channel while the kernel starts: the message type, or "silence" (Empty);
+    ``drop`` lists message kinds to lose once, as a subscriber that joined late would."""
+    reads, drop = [], []
+    genuine = AsyncZMQSocketChannel.get_msg
+
+    async def get_msg(self, timeout=None):
+        while True:
+            try:
+                msg = await genuine(self, timeout)
+            except Empty:
+                reads.append("silence")
+                raise
+            kind = (msg["msg_type"], msg["content"].get("execution_state"))
+            if kind in drop:
+                drop.remove(kind)
+                continue
+            reads.append(msg["msg_type"])
+            return msg
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", get_msg)
+    return reads, drop
+
+
+def _kernel(folder) -> KernelSession:
+    session = KernelSession(folder, Grader(cell_timeout=60, preload_modules=[]))
+    session.attach(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('ready', 6 * 7)")]),
+                   time.monotonic() + 120)
+    return session
+
+
+def test_the_kernel_is_ready_without_waiting_for_silence_and_runs_cells(tmp_path, iopub_reads):
+    reads, _ = iopub_reads
+    with _kernel(tmp_path) as kernel:
+        start_up = reads[:reads.index("execute_input")]  # then the grader's first code runs
+        assert start_up and "silence" not in start_up, start_up  # jupyter_client's own wait ends on one
+        assert kernel.run_cell(0).error is None
+        assert [output.get("text") for output in kernel.nb.cells[0].outputs] == ["ready 42\n"]
+
+
+def test_a_lost_status_is_asked_for_again(tmp_path, iopub_reads):
+    reads, drop = iopub_reads
+    drop.append(("status", "idle"))  # the first idle status never reaches us
+    with _kernel(tmp_path) as kernel:
+        assert reads.count("kernel_info_reply") >= 2 and not drop
+        assert kernel.run_cell(0).error is None
+        assert [output.get("text") for output in kernel.nb.cells[0].outputs] == ["ready 42\n"]
