@@ -39,9 +39,24 @@ def gradebook_scores(db_url: str) -> dict:
                 for student in gradebook.students}
 
 
+def niceness(pid_or_thread: int = 0) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid_or_thread)
+
+
 def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
     course = make_class(tmp_path, CLASS)
-    reports = run_batch(course, "00_tiny", jobs=2)
+    ours = niceness(threading.get_native_id())
+    priorities = []  # (the recording thread's, the live workers') as each report is recorded
+
+    def progress(report):
+        import multiprocessing
+        workers = [niceness(child.pid) for child in multiprocessing.active_children() if child.pid]
+        priorities.append((niceness(threading.get_native_id()), workers))
+
+    reports = run_batch(course, "00_tiny", jobs=2, progress=progress)
+    # the gradebook, feedback and kept reports yield the cores to the workers, which grade at ours
+    assert priorities and all(recorder > ours and set(workers) <= {ours} for recorder, workers in priorities)
+    assert any(workers for _, workers in priorities) and niceness(threading.get_native_id()) == ours
     assert {r.student: r.total for r in reports} == {"alice": 3, "bob": 0, "carol": 2, "dave": 0}
     assert "not valid JSON" in next(r for r in reports if r.student == "dave").stopped
     assert gradebook_scores(f"sqlite:///{course / 'gradebook.db'}") == EXPECTED

@@ -23,6 +23,9 @@ and ``grades.csv``, read back from the gradebook.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.files import write_atomically
@@ -36,6 +39,9 @@ from autograder.status import CUT_OFF
 # and a refresh re-renders.  nbgrader's generate_feedback replaces feedback/<student>/ whole,
 # so the copy there is the student's, never the one we rely on.
 REPORT = "report.json"
+# added to the batch's own niceness: Linux's scheduler then gives a busy worker about nine
+# times the recorder's share of a core
+RECORDER_NICENESS = 10
 
 
 def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
@@ -78,13 +84,12 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
                                    submission.sha256, str(graded)))
     if on_start is not None:
         on_start(len(work))
-    results = dask_results(scheduler, work, gpu) if scheduler else \
-        local_results(jobs or multiprocessing.cpu_count(), work)
     progress = progress or (lambda report: None)
     feedback = lambda report: write_student_feedback(  # noqa: E731
         report, course / "feedback" / report.student / assignment_name, assignment.checks_dir,
         gradebook.hand_grading(report.student))
-    for result in results:
+
+    def record(result: dict) -> None:
         report = Report.from_dict(result) if "error" not in result else \
             failed_report(assignment_name, result["student"], result["error"], result["sha256"])
         submission = handed_in[report.student]
@@ -95,7 +100,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
             # student (no zero, no feedback), and the next run grades the file again
             reports.append(report)
             progress(report)
-            continue
+            return
         gradebook.record(report, submission.timestamp)
         feedback(report)
         # the kept report last: it marks the student as done for a re-run, so a crash between
@@ -103,6 +108,16 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         write_atomically(kept_at[report.student], report.to_json() + "\n")
         reports.append(report)
         progress(report)
+
+    results = dask_results(scheduler, work, gpu) if scheduler else \
+        local_results(jobs or multiprocessing.cpu_count(), work)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-recorder",
+                            initializer=_yield_cores_to_workers) as recorder:
+        recorded: list[Future] = []
+        for result in results:  # one at a time, in the order they finish
+            recorded.append(recorder.submit(record, result))
+            _raise_if_recording_failed(recorded)
+    _raise_if_recording_failed(recorded)
     if refresh:  # the TAs' hand grading, since: on every student's page
         for report in reports:
             feedback(report)
@@ -111,6 +126,27 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         write_class_report(reports, gradebook.grade_rows([report.student for report in reports]),
                            course / "reports" / assignment_name)
     return reports
+
+
+def _yield_cores_to_workers() -> None:
+    """The recorder thread (gradebook commits, feedback pages with their plots, kept reports)
+    runs below the grading workers' priority: where the workers fill every core, it takes the
+    moments they wait (a kernel starting, a reply in flight) instead of a core from a kernel,
+    and where a core is idle it runs at once.  Only this thread is lowered (Linux keeps a nice
+    value per thread), so nothing outlives the batch."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + RECORDER_NICENESS))
+    except (AttributeError, OSError):  # not Linux, or not allowed: record at the usual priority
+        pass
+
+
+def _raise_if_recording_failed(recorded: list) -> None:
+    """A recording that raised (the gradebook unreachable, a disk full) stops the batch, as it
+    would without the recorder thread; what was recorded before it stays."""
+    for future in recorded:
+        if future.done() and future.exception() is not None:
+            raise future.exception()
 
 
 def autograded_path(course: Path, config, assignment: str, student: str) -> Path:
