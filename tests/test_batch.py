@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from course_copy import BIN, nbgrader
 from nbgrader.api import Gradebook
-from tiny_course import CLASS, SOURCE, TINY, make_class
+from tiny_course import CLASS, SOURCE, TINY, make_class, notebook_with
 
 from autograder.course.notebook import grade_id
 from autograder.integrations.batch import run_batch
@@ -75,6 +75,21 @@ def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
     assert {r.student: r.total for r in again} == {r.student: r.total for r in reports}
     run_batch(course, "00_tiny", jobs=1, force=True)
     assert report_file.stat().st_mtime_ns != stamp
+
+
+def test_two_workers_and_their_kernels_share_the_cores(tmp_path):
+    """--jobs 2: torch's thread pool in each kernel is sized to half the machine, not all of it."""
+    report_threads = "import torch\nprint('threads', torch.get_num_threads())\n"
+    squares = next(c for c in CLASS["alice"].cells if grade_id(c) == "squares").source
+    course = make_class(tmp_path, {student: notebook_with(report_threads + squares) for student in ("s1", "s2")})
+    reports = run_batch(course, "00_tiny", jobs=2)
+    assert [report.total for report in reports] == [3, 3]
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    for student in ("s1", "s2"):
+        graded = nbformat.read(course / f"autograded/{student}/00_tiny/00_tiny.ipynb", as_version=4)
+        printed = [output.get("text", "") for cell in graded.cells if grade_id(cell) == "squares"
+                   for output in cell.outputs]
+        assert printed == [f"threads {share}\n"]
 
 
 def test_hand_grading_after_a_batch_reaches_nbgraders_feedback_and_export_and_ours(tmp_path):

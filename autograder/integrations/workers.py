@@ -56,10 +56,17 @@ def _failure(job: GradingJob, reason: str, infrastructure: bool = True) -> dict:
     return {"student": job.student, "error": reason, "sha256": job.sha256, "infrastructure": infrastructure}
 
 
+# The thread pools that size themselves to the machine: torch's (OpenMP, or MKL's), and numpy's
+# OpenBLAS, whose idle threads spin a while after each operation.
+THREAD_POOL_SIZES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 def _share_cores(threads: int) -> None:
-    """Worker start-up: each kernel gets its share of the cores, not one thread per core
-    each (N kernels x N threads on N cores only fight over them)."""
-    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    """Worker start-up, before torch or numpy is imported here or in the kernels: each worker,
+    and each of its kernels, gets its share of the cores, not one thread per core each
+    (N workers x N threads on N cores only fight over them)."""
+    for variable in THREAD_POOL_SIZES:
+        os.environ[variable] = str(threads)
 
 
 def local_results(jobs: int, work: list[GradingJob]):

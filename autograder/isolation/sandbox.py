@@ -48,7 +48,8 @@ _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
 # The thread counts the batch grader chose for its workers; which GPUs a kernel may use, and
 # where the machine keeps the NVIDIA driver's libraries if not in the system paths.
-_PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+_PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "CUDA_VISIBLE_DEVICES",
+                       "LD_LIBRARY_PATH")
 # What CUDA reads of /sys: the PCI devices and the nvidia modules' parameters.
 _CUDA_SYS_PATHS = ("/sys/devices", "/sys/bus/pci", "/sys/module/nvidia", "/sys/module/nvidia_uvm")
 # Inside a kernel booted in a sandbox of its own, on its capped /tmp: the grader reaches them
