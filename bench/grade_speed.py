@@ -1,4 +1,4 @@
-"""How much grading adds to running the notebook (issue: grade <= 1.15 x plain execution).
+"""How much grading adds to running the notebook (target: grade <= 1.0 x plain execution).
 
 In one run, on the same reference submission, times (wall clock, median of --repeat):
   plain    `jupyter execute` of the notebook (nbclient, no grading at all)
@@ -78,7 +78,7 @@ def main() -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
         print(f"{name:9s} median {median[name]:6.2f} s   runs: " + ", ".join(f"{v:.2f}" for v in values))
-    print(f"grade / plain    = {median['grade'] / median['plain']:.2f}  (target <= 1.15)")
+    print(f"grade / plain    = {median['grade'] / median['plain']:.2f}  (target <= 1.0)")
     print(f"nbgrader / plain = {median['nbgrader'] / median['plain']:.2f}")
     print(f"grade / nbgrader = {median['grade'] / median['nbgrader']:.2f}")
 
