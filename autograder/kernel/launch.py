@@ -22,19 +22,26 @@ class ReadyKernelClient(AsyncKernelClient):
 
     jupyter_client's own wait ends by listening to iopub until 0.2 s pass in silence: 0.2 s
     of every grading in which neither the kernel nor the grader does anything.  Here the
-    kernel is ready once its iopub has said it is idle after our ``kernel_info`` request:
-    that proves iopub is connected (the reply on shell alone does not), and every start-up
-    message before it has been read, which is what the silence was for."""
+    kernel is ready once its iopub has said it is idle after one of our ``kernel_info``
+    requests: that proves iopub is connected (the reply on shell alone does not), and every
+    start-up message before it has been read, which is what the silence was for.
+
+    A subscriber that joins iopub late misses what went out before; the kernel then greets
+    it (``iopub_welcome``), and we ask again at once instead of waiting for a status that may
+    be lost.  Replies come in order on shell, so each attempt reads past its predecessors'."""
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        asked: list[str] = []
         while time.monotonic() < deadline:
-            request = self.kernel_info()
-            reply = await self._message_about(self.shell_channel, request, "kernel_info_reply", deadline, wait_s=1.0)
+            asked.append(self.kernel_info())
+            reply = await self._next(self.shell_channel, deadline, wait_s=1.0,
+                                     wanted=lambda msg: _answers(msg, asked[-1:], "kernel_info_reply"))
             if reply is not None:
-                # a subscriber may join iopub late and miss the status: then ask again
-                if await self._message_about(self.iopub_channel, request, "status", deadline, wait_s=0.5,
-                                             execution_state="idle") is not None:
+                heard = await self._next(self.iopub_channel, deadline, wait_s=0.5, wanted=lambda msg: (
+                    _answers(msg, asked, "status") and msg["content"].get("execution_state") == "idle"
+                    or msg["msg_type"] == "iopub_welcome"))
+                if heard is not None and heard["msg_type"] == "status":
                     self._handle_kernel_info_reply(reply)
                     return
             if not await self._async_is_alive():
@@ -42,20 +49,22 @@ class ReadyKernelClient(AsyncKernelClient):
         raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
     @staticmethod
-    async def _message_about(channel, request: str, msg_type: str, deadline: float, wait_s: float,
-                             execution_state: str | None = None) -> dict | None:
-        """The next ``msg_type`` message on ``channel`` answering ``request`` within ``wait_s``
-        (others are read and dropped: start-up chatter, or answers to an earlier attempt)."""
+    async def _next(channel, deadline: float, wait_s: float, wanted) -> dict | None:
+        """The next message on ``channel`` that is ``wanted``, within ``wait_s`` (others are read
+        and dropped: start-up chatter, or answers to an earlier attempt)."""
         until = min(deadline, time.monotonic() + wait_s)
         while (left := until - time.monotonic()) > 0:
             try:
                 msg = await channel.get_msg(timeout=left)
             except Empty:
                 return None
-            if (msg["parent_header"].get("msg_id") == request and msg["msg_type"] == msg_type
-                    and (execution_state is None or msg["content"].get("execution_state") == execution_state)):
+            if wanted(msg):
                 return msg
         return None
+
+
+def _answers(msg: dict, requests: list, msg_type: str) -> bool:
+    return msg["msg_type"] == msg_type and msg["parent_header"].get("msg_id") in requests
 
 
 class JailedKernelManager(AsyncKernelManager):
