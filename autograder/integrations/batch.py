@@ -143,10 +143,12 @@ def _yield_cores_to_workers() -> None:
 
 def _raise_if_recording_failed(recorded: list) -> None:
     """A recording that raised (the gradebook unreachable, a disk full) stops the batch, as it
-    would without the recorder thread; what was recorded before it stays."""
-    for future in recorded:
-        if future.done() and future.exception() is not None:
+    would without the recorder thread; what was recorded before it stays.  Recordings that
+    went well are dropped from ``recorded``, so each is looked at until it is done, not after."""
+    for future in [future for future in recorded if future.done()]:
+        if future.exception() is not None:
             raise future.exception()
+        recorded.remove(future)
 
 
 def autograded_path(course: Path, config, assignment: str, student: str) -> Path:

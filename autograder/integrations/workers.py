@@ -10,6 +10,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.isolation.sandbox import THREAD_POOL_SIZES
+
 
 @dataclass(frozen=True)
 class GradingJob:
@@ -54,11 +56,6 @@ def _worker_name() -> str:
 
 def _failure(job: GradingJob, reason: str, infrastructure: bool = True) -> dict:
     return {"student": job.student, "error": reason, "sha256": job.sha256, "infrastructure": infrastructure}
-
-
-# The thread pools that size themselves to the machine: torch's (OpenMP, or MKL's), and numpy's
-# OpenBLAS, whose idle threads spin a while after each operation.
-THREAD_POOL_SIZES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def _share_cores(threads: int) -> None:

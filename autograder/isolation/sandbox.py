@@ -46,10 +46,13 @@ from autograder.isolation.forkserver import ForkServer, fork_server
 
 _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
-# The thread counts the batch grader chose for its workers; which GPUs a kernel may use, and
-# where the machine keeps the NVIDIA driver's libraries if not in the system paths.
-_PASSED_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "CUDA_VISIBLE_DEVICES",
-                       "LD_LIBRARY_PATH")
+# The thread pools that size themselves to the machine: torch's (OpenMP, or MKL's), and numpy's
+# OpenBLAS, whose idle threads spin a while after each operation.  A batch worker sets them to
+# its share of the cores (``integrations.workers``), and kernels get the same.
+THREAD_POOL_SIZES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+# Those, which GPUs a kernel may use, and where the machine keeps the NVIDIA driver's libraries
+# if not in the system paths.
+_PASSED_ENVIRONMENT = (*THREAD_POOL_SIZES, "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
 # What CUDA reads of /sys: the PCI devices and the nvidia modules' parameters.
 _CUDA_SYS_PATHS = ("/sys/devices", "/sys/bus/pci", "/sys/module/nvidia", "/sys/module/nvidia_uvm")
 # Inside a kernel booted in a sandbox of its own, on its capped /tmp: the grader reaches them
