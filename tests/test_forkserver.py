@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_course import grade, submission
 
 from autograder.isolation import forkserver, sandbox
 from autograder.isolation.forkserver import ForkedKernel, ForkServer, ForkServerUnavailable
@@ -58,8 +59,67 @@ def test_the_reason_a_server_cannot_start_is_kept_and_not_retried(monkeypatch):
 @pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
 def test_a_server_that_cannot_import_its_preload_says_which_module():
     args = lambda root: sandbox._bubblewrap_args(network=False, server_root=root)  # noqa: E731
+    server = ForkServer(args, sandbox._readonly_system_paths(), ("no_such_module_here",), startup_timeout=60)
     with pytest.raises(ForkServerUnavailable, match="no_such_module_here"):
-        ForkServer(args, sandbox._readonly_system_paths(), ("no_such_module_here",), startup_timeout=60)
+        server.ready()
+
+
+def _scripted_server(script: str) -> ForkServer:
+    """A "server" that is a shell script: it says what the real one would, when it would."""
+    return ForkServer(lambda root: ["sh", "-c", script, "sh"], [], (), startup_timeout=60)
+
+
+def test_a_starting_server_is_waited_for_only_when_asked(monkeypatch):
+    monkeypatch.setattr(forkserver, "_servers", {})
+    launched = []
+
+    def start():
+        launched.append(_scripted_server("""sleep 1; echo '{"ready": true}'; exec sleep 60"""))
+        return launched[-1]
+
+    try:
+        assert forkserver.fork_server(("key",), start, wait=False) is None  # still importing
+        assert forkserver.fork_server(("key",), start) is launched[0]  # waited for its answer
+        assert forkserver.fork_server(("key",), start, wait=False) is launched[0]
+        assert len(launched) == 1
+    finally:
+        forkserver.close_fork_servers()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
+def test_the_grader_imports_its_checks_while_its_new_fork_server_starts(monkeypatch, tmp_path):
+    """The first grading in a process launches the server and goes on to collect its checks
+    (the server imports torch meanwhile); it waits for the server only to run the notebook."""
+    monkeypatch.setattr(forkserver, "_servers", {})
+    asked = []
+    answer = ForkServer.ready
+
+    def ready(self, wait=True):
+        asked.append((wait, answer(self, wait)))
+        return asked[-1][1]
+
+    monkeypatch.setattr(ForkServer, "ready", ready)
+    try:
+        report = grade(submission(tmp_path, squares="squares = values ** 2"))
+    finally:
+        forkserver.close_fork_servers()
+    assert asked[:2] == [(False, False), (True, True)]
+    assert report.total == report.max_total and report.sandbox["kernel_start"].startswith("forked")
+
+
+def test_a_server_that_ends_while_starting_is_not_launched_again(monkeypatch):
+    monkeypatch.setattr(forkserver, "_servers", {})
+    launched = []
+
+    def start():
+        launched.append(_scripted_server("echo 'unshare: operation not permitted' >&2; exit 1"))
+        return launched[-1]
+
+    forkserver.fork_server(("key",), start, wait=False)
+    for wait in (True, False):
+        assert "operation not permitted" in forkserver.fork_server(("key",), start, wait=wait)
+    assert len(launched) == 1
 
 
 def test_only_this_pythons_ipykernel_is_forked(tmp_path):
@@ -97,6 +157,7 @@ def test_the_fork_server_never_initialises_cuda_before_it_forks():
     args = lambda root: sandbox._bubblewrap_args(network=False, server_root=root)  # noqa: E731
     server = ForkServer(args, sandbox._readonly_system_paths(), ("torch",), startup_timeout=120)
     try:
+        server.ready()
         processes = _descendants(server.process.pid)
         maps = "".join(Path(f"/proc/{pid}/maps").read_text() for pid in processes)
         assert "libtorch" in maps  # the server did import torch...

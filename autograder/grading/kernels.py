@@ -33,11 +33,21 @@ class KernelProvider:
         """How the kernel is wrapped (for the report), once there is one."""
         return self.current.session.jail if self.current is not None else None
 
-    def start(self, submission: Submission, notebook: nbformat.NotebookNode) -> KernelSession:
+    def start(self, submission: Submission, notebook: nbformat.NotebookNode,
+              wait: bool = True) -> KernelSession | None:
         """A kernel with the submission's files and ``notebook`` to run: one booted ahead if
-        there is one, else a new one."""
+        there is one, else a new one.  ``wait=False`` (the grader has its own start-up still
+        to do): while this process's fork server is starting, nothing waits for it and None
+        is returned; the server imports torch as the grader imports the checks, and a later
+        ``start`` forks the kernel."""
         taken = self.warm.take(self.key) if self.warm is not None else None
+        if taken is None and not wait and self._fork_server_starting():
+            return None
         return self._use(taken or self._boot(), submission, notebook)
+
+    def _fork_server_starting(self) -> bool:
+        server, why_none = kernel_fork_server(self.sandbox, self.settings, False)
+        return server is None and not why_none
 
     def restart(self, submission: Submission, notebook: nbformat.NotebookNode) -> KernelSession:
         """The current kernel killed and a fresh one booted in its place."""

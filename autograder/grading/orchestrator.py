@@ -90,12 +90,15 @@ class Grading:
                                                    "(none of its graded cells is there)")
         return rebuild(nb, assignment.release, submission.shipped_modules())
 
-    def start_kernel(self) -> None:
-        """Get the submission's kernel going; ``grade_submission`` does it before pytest
-        collects the checks, so that the kernel boots while the grader imports them."""
+    def start_kernel(self, wait: bool = False) -> None:
+        """Rebuild the submission and get its kernel going; ``grade_submission`` does it before
+        pytest collects the checks (a file that cannot be graded fails fast), so that the
+        kernel boots while the grader imports them.  A fork server still starting is not
+        waited for here (see ``KernelProvider.start``); ``wait``: the kernel is needed now."""
         if self._to_run is None:
             self._to_run = self._rebuild()
-            self.kernels.start(self.submission, self._to_run)
+        if self.kernels.current is None:
+            self.kernels.start(self.submission, self._to_run, wait)
 
     def run(self) -> runner.NotebookRun:
         """Run the notebook once, observing each task at its place; later calls return that run,
@@ -110,7 +113,7 @@ class Grading:
 
     def _run_once(self) -> runner.NotebookRun:
         if self._run is None:
-            self.start_kernel()
+            self.start_kernel(wait=True)
             assert self._to_run is not None and self.kernels.current is not None
             self.kernels.boot_next()
             try:

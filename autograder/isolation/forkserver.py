@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +116,11 @@ class ForkProvisioner(LocalProvisioner):
 
 
 class ForkServer:
-    """One sandboxed fork server and the folder (``root``) that holds its kernels' folders."""
+    """One sandboxed fork server and the folder (``root``) that holds its kernels' folders.
+
+    Made, it is launched and still importing; ``ready`` says (or waits until) it can fork.
+    The grader does not wait for it at once: its own start-up (importing the checks, and
+    torch with them) runs meanwhile on another core."""
 
     def __init__(self, sandbox_args: Callable[[Path], list], readonly_paths: list, preload: tuple,
                  startup_timeout: float):
@@ -128,22 +133,52 @@ class ForkServer:
                                              json.dumps(config)]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, start_new_session=True)
+        self._launched_at = time.monotonic()
+        self._ready = False
+        self._answer_lock = threading.Lock()  # one reader of the server's answer (a Dask worker's threads)
+
+    def ready(self, wait: bool = True) -> bool:
+        """Whether the server has said it can fork; ``wait``: until it says so.  Raises
+        ``ForkServerUnavailable`` (with the server's reason) when it cannot start, or has not
+        answered within its start-up timeout."""
+        if not self._answer_lock.acquire(blocking=wait):
+            return False  # another thread is reading the answer now
+        try:
+            if not self._ready:
+                self._ready = self._read_answer(wait)
+            return self._ready
+        finally:
+            self._answer_lock.release()
+
+    def _read_answer(self, wait: bool) -> bool:
         assert self.process.stdout is not None and self.process.stderr is not None  # both are pipes
-        ready = select.select([self.process.stdout], [], [], startup_timeout)[0]
-        line = self.process.stdout.readline() if ready else b""
+        left = self._startup_timeout - (time.monotonic() - self._launched_at)
+        if not select.select([self.process.stdout], [], [], max(0.0, left) if wait else 0)[0]:
+            if wait or left <= 0:
+                self._fail(None)
+            return False
+        line = self.process.stdout.readline()
         try:
             answer = json.loads(line)
         except ValueError:
             answer = {}
         if not answer.get("ready"):
-            self.close()
-            reason = answer.get("problem") or (self.process.stderr.read().decode(errors="replace").strip()
-                                               .splitlines() or ["no answer"])[-1]
-            raise ForkServerUnavailable(f"the kernel fork server did not start: {reason}")
+            self._fail(answer.get("problem"))
         self.process.stderr.close()
+        return True
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
+    def _fail(self, problem: str | None) -> None:
+        """Stop the server, and raise with its own reason, or else the last line it wrote."""
+        self.close()
+        assert self.process.stderr is not None  # a pipe
+        reason = problem or (self.process.stderr.read().decode(errors="replace").strip().splitlines()
+                             or ["no answer"])[-1]
+        raise ForkServerUnavailable(f"the kernel fork server did not start: {reason}")
+
+    def ended_after_start(self) -> bool:
+        """Whether the server was ready and has since ended: a new one may take its place.  (One
+        that ended while starting says why in ``ready``, and is not tried again.)"""
+        return self._ready and self.process.poll() is not None
 
     def launch(self, cmd: list, request: dict) -> ForkedKernel:
         """Fork a kernel running ``cmd`` (``python -m ipykernel_launcher ...``); ``request``
@@ -181,12 +216,14 @@ _retired: list = []  # servers that died: their folders go at exit (a kernel for
 _servers_lock = threading.Lock()
 
 
-def fork_server(key: tuple, start) -> ForkServer | str:
-    """This process's fork server for ``key`` (started by ``start()`` on first use, again if it
-    died), or the reason there is none; thread-safe (a Dask worker grades in threads)."""
+def fork_server(key: tuple, start, wait: bool = True) -> ForkServer | str | None:
+    """This process's fork server for ``key`` (launched by ``start()`` on first use, again if
+    it died), or the reason there is none; thread-safe (a Dask worker grades in threads).
+    ``wait``: until the server can fork; else ``None`` while it is still starting.  A
+    server that cannot start is not tried again: its reason is kept."""
     with _servers_lock:
         server = _servers.get(key)
-        if isinstance(server, ForkServer) and not server.alive():
+        if isinstance(server, ForkServer) and server.ended_after_start():
             _retired.append(server)
             server = None
         if server is None:
@@ -197,7 +234,15 @@ def fork_server(key: tuple, start) -> ForkServer | str:
             if not _servers:
                 atexit.register(close_fork_servers)
             _servers[key] = server
+    if not isinstance(server, ForkServer):
         return server
+    try:
+        return server if server.ready(wait) else None
+    except ForkServerUnavailable as exc:
+        with _servers_lock:
+            if _servers.get(key) is server:
+                _servers[key] = str(exc)
+        return str(exc)
 
 
 def close_fork_servers() -> None:

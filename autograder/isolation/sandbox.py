@@ -309,9 +309,10 @@ def nvidia_device_present() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def kernel_fork_server(settings: Sandbox, grader: Grader) -> tuple:
+def kernel_fork_server(settings: Sandbox, grader: Grader, wait: bool = True) -> tuple:
     """``(server, "")`` when kernels are to be forked from this process's fork server,
-    ``(None, why not)`` when each is booted in a sandbox of its own."""
+    ``(None, why not)`` when each is booted in a sandbox of its own.  ``wait=False``: the
+    server is launched if need be but not waited for; ``(None, "")`` while it is starting."""
     if not (settings.enabled and settings.fork_kernels):
         return None, "disabled in the configuration" if settings.enabled else "sandbox off"
     problem = bubblewrap_problem()
@@ -320,8 +321,8 @@ def kernel_fork_server(settings: Sandbox, grader: Grader) -> tuple:
     preload = tuple(grader.preload_modules)
     server = fork_server((settings.network, preload), lambda: ForkServer(
         lambda root: _bubblewrap_args(settings.network, server_root=root), _readonly_system_paths(),
-        preload, grader.startup_timeout))
-    return (server, "") if isinstance(server, ForkServer) else (None, server)
+        preload, grader.startup_timeout), wait)
+    return (server, "") if isinstance(server, ForkServer) else (None, server or "")
 
 
 def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: ForkServer | None = None,
