@@ -21,7 +21,10 @@ silence_nbgrader_checksum_false_alarms(c.CourseDirectory.root)
 # Seconds one cell may run. Stock nbgrader's Execute and our Grader both follow it.
 c.Execute.timeout = 120
 c.Grader.notebook_timeout = 900
-c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm"]
+# Imported once, before any student code, by the server that kernels are forked from.  The
+# last one is what torch.autograd.grad(..., grad_outputs) imports on first use (with sympy):
+# the checks call it in every kernel, and it cost each submission ~0.45 s of CPU there.
+c.Grader.preload_modules = ["torch", "matplotlib.pyplot", "tqdm", "torch.fx.experimental.symbolic_shapes"]
 
 # `nbgrader generate_assignment` also writes the student kit into release/<name>/checks/: the
 # visible checks and a copy of the release, with which `autograder check` works in a

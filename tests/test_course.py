@@ -12,8 +12,10 @@ from corpus import REPO
 from course_copy import copy_course, nbgrader
 from nbclient import NotebookClient
 
+from autograder.config import Grader, grader_settings
 from autograder.course.assignment import Assignment
 from autograder.course.notebook import grade_id, is_solution, is_test, nbgrader_meta
+from autograder.kernel.session import KernelSession
 from autograder.report import CheckResult, TaskResult, scaled_score
 from autograder.status import Status
 
@@ -200,3 +202,25 @@ def test_committed_release_matches_a_fresh_generation(tmp_path):
     committed = json.loads(RELEASE_PATH.read_text(encoding="utf-8"))
     stale = "release/ is stale: run `nbgrader generate_assignment 02_pytorch --force`"
     assert fresh == committed, stale
+
+
+# The checks' autograd calls (torch.autograd.grad with grad_outputs) import
+# torch.fx.experimental.symbolic_shapes and sympy on first use: ~0.45 s in every kernel
+# unless the course preloads them before any student code.
+FIRST_AUTOGRAD_GRAD = """
+import sys, torch
+before = set(sys.modules)
+x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+torch.autograd.grad(x.sin(), x, torch.ones(3, dtype=torch.float64))
+imported = sorted(set(sys.modules) - before)
+assert not imported, imported[:5]
+"""
+
+
+@pytest.mark.slow
+def test_the_kernels_preload_what_the_checks_autograd_calls_import(tmp_path):
+    settings = grader_settings(REPO)
+    session = KernelSession(tmp_path, Grader(cell_timeout=60, preload_modules=settings.preload_modules))
+    session.attach(nbformat.v4.new_notebook(), time.monotonic() + 300)
+    with session:
+        assert session.run_code(FIRST_AUTOGRAD_GRAD, timeout=60) == {"status": "ok"}
