@@ -31,7 +31,7 @@ from pathlib import Path
 from autograder.files import write_atomically
 from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions
 from autograder.integrations.gradebook import Gradebook
-from autograder.integrations.workers import GradingJob, dask_results, local_results
+from autograder.integrations.workers import GradingJob, dask_results, grading_imports, local_results
 from autograder.report import Report
 from autograder.status import CUT_OFF
 
@@ -110,7 +110,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         progress(report)
 
     results = dask_results(scheduler, work, gpu) if scheduler else \
-        local_results(jobs or multiprocessing.cpu_count(), work)
+        local_results(jobs or multiprocessing.cpu_count(), work, grading_imports(assignment.checks_dir))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-recorder",
                             initializer=_yield_cores_to_workers) as recorder:
         recorded: list[Future] = []

@@ -1,0 +1,68 @@
+"""The batch's local worker processes: forked from a fork server that imported the grading
+stack once, each with the batch's own environment, working folder and share of the cores."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from autograder.integrations.workers import GRADER_MODULES, grading_imports
+
+# Runs in a worker: what it found in memory and around it, before importing anything itself.
+WORKER_FACTS = '''
+import os, sys
+
+def facts():
+    torch = sys.modules.get("torch")
+    return {"preloaded": "scipy.stats" in sys.modules, "mark": os.environ.get("AUTOGRADER_TEST_MARK"),
+            "cwd": os.getcwd(), "threads": torch.get_num_threads() if torch else None}
+'''
+
+# A coordinator that runs two pools one after the other, its environment and folder changed
+# in between: the fork server, started for the first, serves the second too.
+COORDINATOR = '''
+import json, os, sys
+from autograder.integrations.workers import worker_pool
+import worker_facts
+
+seen = []
+for mark, folder in zip(("first", "second"), sys.argv[1:]):
+    os.environ["AUTOGRADER_TEST_MARK"] = mark
+    os.chdir(folder)
+    with worker_pool(2, ("scipy.stats", "torch")) as pool:
+        seen.append(pool.submit(worker_facts.facts).result())
+print(json.dumps(seen))
+'''
+
+
+def test_workers_start_with_the_stack_imported_and_the_batchs_own_environment(tmp_path):
+    (tmp_path / "worker_facts.py").write_text(WORKER_FACTS)
+    folders = [tmp_path / "first", tmp_path / "second"]
+    for folder in folders:
+        folder.mkdir()
+    done = subprocess.run([sys.executable, "-c", COORDINATOR, *map(str, folders)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second = json.loads(done.stdout)
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert first == {"preloaded": True, "mark": "first", "cwd": str(folders[0]), "threads": share}
+    assert second == {"preloaded": True, "mark": "second", "cwd": str(folders[1]), "threads": share}
+
+
+def test_the_stack_is_the_graders_modules_and_what_the_checks_import_from_installed_packages(tmp_path):
+    checks = tmp_path / "assignments" / "hw"
+    (checks / "hidden").mkdir(parents=True)
+    (checks / "test_a.py").write_text(textwrap.dedent("""
+        import numpy as np
+        from scipy import stats
+        from autograder.checks import check
+        import seminar_helpers  # the course's own module, beside the checks
+        from . import local_thing
+    """))
+    (checks / "hidden" / "test_b.py").write_text("from scipy.spatial.distance import cdist\n")
+    (checks / "hidden" / "test_broken.py").write_text("def (:\n")
+    (checks / "seminar_helpers.py").write_text("import json\n")
+    assert grading_imports(checks) == GRADER_MODULES + (
+        "json", "numpy", "scipy", "scipy.spatial.distance", "scipy.stats")
+    assert grading_imports(Path("/nonexistent")) == GRADER_MODULES
