@@ -7,7 +7,8 @@ process is given the role it plays:
 
   coordinator   the batch process (finding files, the gradebook, feedback, the class report)
                 and multiprocessing's helpers
-  workers       the grading processes (``spawn_main``): pytest checks, probes' replies, writes
+  workers       the grading processes (and multiprocessing's fork server they are forked
+                from, with its imports): pytest checks, probes' replies, writes
   fork servers  bubblewrap and the sandboxed server that imports torch once and forks kernels
   kernels       everything the fork server forks (or a worker boots): the students' code
 
@@ -82,9 +83,12 @@ class ProcessCpu(threading.Thread):
             command = (proc / "cmdline").read_bytes()
         except OSError:
             command = b""
+        worker = b"spawn_main" in command or b"multiprocessing.forkserver" in command
         if parent_role == "coordinator":
-            return "workers" if b"spawn_main" in command else "coordinator"
+            return "workers" if worker else "coordinator"
         if parent_role == "workers":
+            if worker:  # forked from multiprocessing's fork server (which is counted with them)
+                return "workers"
             return "fork servers" if command.startswith(b"bwrap") and self._forks(proc) else "kernels"
         if parent_role == "fork servers" and parent_is_bwrap:
             return "fork servers"  # the server itself, bwrap's child
