@@ -62,3 +62,22 @@ def test_a_lost_status_is_asked_for_again(tmp_path, iopub_reads):
         assert reads.count("kernel_info_reply") >= 2 and not drop
         assert kernel.run_cell(0).error is None
         assert [output.get("text") for output in kernel.nb.cells[0].outputs] == ["ready 42\n"]
+
+
+def test_a_killed_kernel_is_waited_for_in_short_looks(tmp_path, monkeypatch):
+    """Closing a session waits for its killed kernel to end, as every grading does before it
+    reports: in looks of a few milliseconds, not jupyter_client's 0.1 s."""
+    from jupyter_client import manager
+
+    from autograder.kernel.launch import KILLED_POLL_S
+
+    naps = []
+    genuine = manager.asyncio.sleep
+
+    async def sleep(seconds, *args):
+        naps.append(seconds)
+        return await genuine(seconds, *args)
+
+    with _kernel(tmp_path):
+        monkeypatch.setattr(manager.asyncio, "sleep", sleep)  # the manager's own waits, from here on
+    assert KILLED_POLL_S in naps and max(naps) < 0.1  # (other waits of asyncio's, shorter, may mix in)

@@ -67,6 +67,9 @@ def _answers(msg: dict, requests: list, msg_type: str) -> bool:
     return msg["msg_type"] == msg_type and msg["parent_header"].get("msg_id") in requests
 
 
+KILLED_POLL_S = 0.005
+
+
 class JailedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel behind the sandbox's command prefix.
 
@@ -77,6 +80,12 @@ class JailedKernelManager(AsyncKernelManager):
     jail_prefix = List(Unicode())
     own_connection_file = Bool(False)
     client_factory = Type(default_value=ReadyKernelClient, klass=AsyncKernelClient)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        """Until the killed kernel has ended, looking every ``KILLED_POLL_S``: jupyter_client
+        looks every 0.1 s, while a grading waits for its kernel's end before it reports and a
+        forked kernel ends within milliseconds of its kill."""
+        await super()._async_wait(pollinterval=min(pollinterval, KILLED_POLL_S))
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
