@@ -25,7 +25,9 @@ from nbgrader.api import Gradebook
 from tiny_course import CLASS, SOURCE, TINY, make_class, notebook_with
 
 from autograder.course.notebook import grade_id
+from autograder.integrations import batch
 from autograder.integrations.batch import run_batch
+from autograder.integrations.workers import GRADER_MODULES
 
 pytestmark = pytest.mark.slow
 EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_test": 0, "scaled_test": 0},
@@ -90,6 +92,31 @@ def test_two_workers_and_their_kernels_share_the_cores(tmp_path):
         printed = [output.get("text", "") for cell in graded.cells if grade_id(cell) == "squares"
                    for output in cell.outputs]
         assert printed == [f"threads {share}\n"]
+
+
+def test_the_workers_server_imports_while_the_coordinator_finds_the_class(tmp_path, monkeypatch):
+    """The server that local workers are forked from is launched first, so that it imports the
+    grading stack while the coordinator opens the gradebook; not for a refresh, nor for Dask."""
+    course = make_class(tmp_path, {"s1": CLASS["alice"]})
+    calls = []
+
+    class Opened(Exception):
+        pass
+
+    def gradebook(*args, **kwargs):
+        calls.append("gradebook")
+        raise Opened
+
+    monkeypatch.setattr(batch, "start_worker_server", lambda preload: calls.append(preload))
+    monkeypatch.setattr(batch, "Gradebook", gradebook)
+    for options in ({"jobs": 2}, {"refresh": True}, {"scheduler": "tcp://nowhere:8786"}):
+        calls.clear()
+        with pytest.raises(Opened):
+            run_batch(course, "00_tiny", **options)
+        if options.get("jobs"):
+            assert calls == [GRADER_MODULES + ("numpy",), "gradebook"]
+        else:
+            assert calls == ["gradebook"]
 
 
 def test_hand_grading_after_a_batch_reaches_nbgraders_feedback_and_export_and_ours(tmp_path):

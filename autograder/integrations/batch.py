@@ -31,7 +31,13 @@ from pathlib import Path
 from autograder.files import write_atomically
 from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions
 from autograder.integrations.gradebook import Gradebook
-from autograder.integrations.workers import GradingJob, dask_results, grading_imports, local_results
+from autograder.integrations.workers import (
+    GradingJob,
+    dask_results,
+    grading_imports,
+    local_results,
+    start_worker_server,
+)
 from autograder.report import Report
 from autograder.status import CUT_OFF
 
@@ -65,6 +71,8 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
 
     course = Path(course).resolve()
     assignment = Assignment(assignment_name, course)
+    if not (scheduler or refresh):
+        start_worker_server(grading_imports(assignment.checks_dir))
     grader_settings(course).course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import socket
 import sys
@@ -112,6 +113,14 @@ def _installed(package: str) -> bool:
         return importlib.util.find_spec(package) is not None
     except (ImportError, ValueError):
         return False
+
+
+def start_worker_server(preload: tuple) -> None:
+    """Launch the server that ``worker_pool`` forks workers from, and let it import ``preload``
+    while the coordinator finds the class and opens the gradebook; nothing waits for it here.
+    (A server already running stays, with what it imported.)"""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
+    multiprocessing.forkserver.ensure_running()
 
 
 def worker_pool(jobs: int, preload: tuple = ()) -> ProcessPoolExecutor:
