@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from course_copy import BIN, nbgrader
 from nbgrader.api import Gradebook
-from tiny_course import CLASS, SOURCE, TINY, make_class, notebook_with
+from tiny_course import CLASS, RELEASE, SOURCE, TINY, make_class, notebook_with
 
 from autograder.course.notebook import grade_id
 from autograder.integrations import batch
@@ -117,6 +117,17 @@ def test_the_workers_server_imports_while_the_coordinator_finds_the_class(tmp_pa
             assert calls == [GRADER_MODULES + ("numpy",), "gradebook"]
         else:
             assert calls == ["gradebook"]
+
+
+def test_the_most_attempted_submissions_are_handed_out_first(tmp_path):
+    """The workers take first what will take longest (most task cells changed), and last the
+    blank and broken files, which end in moments; ties stay in student order."""
+    squares_only = nbformat.read(RELEASE, as_version=4)  # one of the two tasks attempted
+    next(cell for cell in squares_only.cells if grade_id(cell) == "squares").source = "squares = values ** 2"
+    course = make_class(tmp_path, {"a": CLASS["bob"], "b": CLASS["dave"], "c": squares_only, "d": CLASS["alice"]})
+    order = []
+    run_batch(course, "00_tiny", jobs=1, progress=lambda report: order.append(report.student))
+    assert order == ["d", "c", "a", "b"]
 
 
 def test_hand_grading_after_a_batch_reaches_nbgraders_feedback_and_export_and_ours(tmp_path):

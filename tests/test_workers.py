@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from autograder.integrations.class_submissions import tasks_attempted
 from autograder.integrations.workers import GRADER_MODULES, grading_imports
 
 # Runs in a worker: what it found in memory and around it, before importing anything itself.
@@ -66,3 +67,24 @@ def test_the_stack_is_the_graders_modules_and_what_the_checks_import_from_instal
     assert grading_imports(checks) == GRADER_MODULES + (
         "json", "numpy", "scipy", "scipy.spatial.distance", "scipy.stats")
     assert grading_imports(Path("/nonexistent")) == GRADER_MODULES
+
+
+def test_the_guess_of_a_submissions_work_counts_changed_task_cells_and_never_fails(tmp_path):
+    templates = {"squares": "# YOUR CODE HERE\nraise NotImplementedError()", "scaled": "def scaled(xs):\n    ..."}
+
+    def cell(grade_id, source):
+        return {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}}, "source": source}
+
+    def guess(content, limit=10**6):
+        path = tmp_path / "submission.ipynb"
+        path.write_text(content if isinstance(content, str) else json.dumps({"cells": content}))
+        return tasks_attempted(path, templates, limit)
+
+    release = [cell("squares", templates["squares"]), cell("scaled", templates["scaled"])]
+    assert guess(release) == 0
+    assert guess([cell("squares", ["squares = ", "values ** 2"]), release[1], cell("other", "x = 1")]) == 1
+    assert guess([cell("squares", "squares = values ** 2"), cell("scaled", "def scaled(xs): return xs")]) == 2
+    assert guess([cell("squares", "squares = values ** 2")], limit=10) == 0  # over the size limit
+    for broken in ("{ not json", "[" * 100_000, json.dumps({"cells": [1, None]}), json.dumps([]),
+                   json.dumps({"cells": [cell(["unhashable"], "x")]})):
+        assert guess(broken) == 0

@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.files import write_atomically
-from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions
+from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions, tasks_attempted
 from autograder.integrations.gradebook import Gradebook
 from autograder.integrations.workers import (
     GradingJob,
@@ -90,6 +90,10 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         else:
             work.append(GradingJob(str(submission.path), assignment_name, str(course), submission.student,
                                    submission.sha256, str(graded)))
+    if len(work) > 1:  # the most attempted first (a stable sort: else in student order)
+        templates = {name: task.template for name, task in assignment.tasks.items()}
+        limit = grader_settings(course).max_submission_mb * 2**20
+        work.sort(key=lambda job: -tasks_attempted(Path(job.path), templates, limit))
     if on_start is not None:
         on_start(len(work))
     progress = progress or (lambda report: None)

@@ -1,6 +1,7 @@
 """Finding a class's submissions in nbgrader's layout, with when each was handed in."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -54,3 +55,22 @@ def find_submissions(course: Path, assignment: str) -> list:
             found.append(HandedIn(folder.parent.name, path, sha256_of(path) if path.is_file() else "",
                                     *_handed_in_at(folder)))
     return found
+
+
+def tasks_attempted(path: Path, templates: dict, max_bytes: int) -> int:
+    """How many task cells (``templates``: grade_id -> the release's source) a submission
+    changed: the batch's guess at how long it takes to grade, to hand out the longest first,
+    so that at the end the workers do not fall idle one by one behind a long last one.  An
+    untouched stub fails at once; a file that is not a notebook is refused before any kernel
+    starts (0, as is anything unreadable: the guess only orders the work)."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return 0
+        changed = 0
+        for cell in json.loads(path.read_bytes())["cells"]:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            source = cell.get("source", "")  # on disk, a string or a list of lines
+            changed += grade_id in templates and "".join(source) != templates[grade_id]
+        return changed
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return 0
