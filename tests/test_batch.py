@@ -27,7 +27,7 @@ from tiny_course import CLASS, RELEASE, SOURCE, TINY, make_class, notebook_with
 from autograder.course.notebook import grade_id
 from autograder.integrations import batch
 from autograder.integrations.batch import run_batch
-from autograder.integrations.workers import GRADER_MODULES
+from autograder.isolation import forkserver
 
 pytestmark = pytest.mark.slow
 EXPECTED = {"alice": {"squares_test": 2, "scaled_test": 1}, "bob": {"squares_test": 0, "scaled_test": 0},
@@ -80,7 +80,8 @@ def test_local_batch_records_everything_and_skips_on_rerun(tmp_path):
 
 
 def test_two_workers_and_their_kernels_share_the_cores(tmp_path):
-    """--jobs 2: torch's thread pool in each kernel is sized to half the machine, not all of it."""
+    """--jobs 2: torch's thread pool in each kernel is sized to half the machine, not all of it
+    (the kernels are forked from the coordinator's fork server, which the workers share)."""
     report_threads = "import torch\nprint('threads', torch.get_num_threads())\n"
     squares = next(c for c in CLASS["alice"].cells if grade_id(c) == "squares").source
     course = make_class(tmp_path, {student: notebook_with(report_threads + squares) for student in ("s1", "s2")})
@@ -92,6 +93,10 @@ def test_two_workers_and_their_kernels_share_the_cores(tmp_path):
         printed = [output.get("text", "") for cell in graded.cells if grade_id(cell) == "squares"
                    for output in cell.outputs]
         assert printed == [f"threads {share}\n"]
+    if reports[0].sandbox["kernel_start"].startswith("forked"):
+        # the workers' spare kernels went with them, from the folder of the server they shared
+        lent = [server for key, server in forkserver._servers.items() if key[2] == (share,) * len(key[2])]
+        assert lent and all(path.name == "server.sock" for server in lent for path in server.root.iterdir())
 
 
 def test_the_workers_server_imports_while_the_coordinator_finds_the_class(tmp_path, monkeypatch):
@@ -107,16 +112,13 @@ def test_the_workers_server_imports_while_the_coordinator_finds_the_class(tmp_pa
         calls.append("gradebook")
         raise Opened
 
-    monkeypatch.setattr(batch, "start_worker_server", lambda preload: calls.append(preload))
+    monkeypatch.setattr(batch, "start_local_workers", lambda assignment, settings, jobs: calls.append(jobs))
     monkeypatch.setattr(batch, "Gradebook", gradebook)
     for options in ({"jobs": 2}, {"refresh": True}, {"scheduler": "tcp://nowhere:8786"}):
         calls.clear()
         with pytest.raises(Opened):
             run_batch(course, "00_tiny", **options)
-        if options.get("jobs"):
-            assert calls == [GRADER_MODULES + ("numpy",), "gradebook"]
-        else:
-            assert calls == ["gradebook"]
+        assert calls == ([2, "gradebook"] if options.get("jobs") else ["gradebook"])
 
 
 def test_the_most_attempted_submissions_are_handed_out_first(tmp_path):
@@ -126,8 +128,8 @@ def test_the_most_attempted_submissions_are_handed_out_first(tmp_path):
     next(cell for cell in squares_only.cells if grade_id(cell) == "squares").source = "squares = values ** 2"
     course = make_class(tmp_path, {"a": CLASS["bob"], "b": CLASS["dave"], "c": squares_only, "d": CLASS["alice"]})
     order = []
-    run_batch(course, "00_tiny", jobs=1, progress=lambda report: order.append(report.student))
-    assert order == ["d", "c", "a", "b"]
+    reports = run_batch(course, "00_tiny", jobs=1, progress=lambda report: order.append(report.student))
+    assert order == ["d", "c", "a", "b"], [(report.student, report.stopped) for report in reports]
 
 
 def test_hand_grading_after_a_batch_reaches_nbgraders_feedback_and_export_and_ours(tmp_path):

@@ -86,6 +86,24 @@ def test_a_starting_server_is_waited_for_only_when_asked(monkeypatch):
         forkserver.close_fork_servers()
 
 
+def test_a_lent_server_that_is_gone_gives_way_to_one_of_our_own(monkeypatch, tmp_path):
+    monkeypatch.setattr(forkserver, "_servers", {})
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    forkserver.use_lent_fork_server(("key",), {"root": str(tmp_path), "socket": str(tmp_path / "server.sock"),
+                                               "pid": gone.pid, "startup_timeout": 5})
+    own = []
+
+    def start():
+        own.append(_scripted_server("""echo '{"ready": true}'; exec sleep 60"""))
+        return own[-1]
+
+    try:
+        assert forkserver.fork_server(("key",), start) is own[0]
+    finally:
+        forkserver.close_fork_servers()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
 def test_the_grader_imports_its_checks_while_its_new_fork_server_starts(monkeypatch, tmp_path):

@@ -7,12 +7,26 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+from tiny_course import TINY
+
 from autograder.integrations.class_submissions import tasks_attempted
 from autograder.integrations.workers import GRADER_MODULES, grading_imports
+from autograder.isolation import sandbox
 
 # Runs in a worker: what it found in memory and around it, before importing anything itself.
 WORKER_FACTS = '''
 import os, sys
+
+def kernel_server(course):
+    """The fork server a grading here would fork its kernel from (as ``KernelProvider`` asks)."""
+    from autograder.config import grader_settings
+    from autograder.isolation import sandbox
+
+    settings = grader_settings(course)
+    server, problem = sandbox.kernel_fork_server(sandbox.Sandbox(config=settings.config), settings)
+    return {"kind": type(server).__name__, "socket": str(server._socket), "problem": problem}
+
 
 def facts():
     torch = sys.modules.get("torch")
@@ -35,6 +49,35 @@ for mark, folder in zip(("first", "second"), sys.argv[1:]):
         seen.append(pool.submit(worker_facts.facts).result())
 print(json.dumps(seen))
 '''
+
+
+# A coordinator that starts its local workers' servers, and asks each worker what it forks kernels from.
+LENDING_COORDINATOR = '''
+import json, sys
+from pathlib import Path
+from autograder.config import grader_settings
+from autograder.course.assignment import Assignment
+from autograder.integrations.workers import start_local_workers, worker_pool
+import worker_facts
+
+course = Path(sys.argv[1])
+local = start_local_workers(Assignment("00_tiny", course), grader_settings(course), 2)
+with worker_pool(2, **local) as pool:
+    seen = [pool.submit(worker_facts.kernel_server, course).result() for _ in range(4)]
+print(json.dumps({"lent": local["kernel_server"] and local["kernel_server"][1], "seen": seen}))
+'''
+
+
+@pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
+def test_the_workers_fork_their_kernels_from_the_coordinators_one_server(tmp_path):
+    (tmp_path / "worker_facts.py").write_text(WORKER_FACTS)
+    done = subprocess.run([sys.executable, "-c", LENDING_COORDINATOR, str(TINY)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout)
+    assert answer["lent"] is not None
+    for seen in answer["seen"]:
+        assert seen == {"kind": "LentForkServer", "socket": answer["lent"]["socket"], "problem": ""}
 
 
 def test_workers_start_with_the_stack_imported_and_the_batchs_own_environment(tmp_path):

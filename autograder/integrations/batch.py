@@ -31,13 +31,7 @@ from pathlib import Path
 from autograder.files import write_atomically
 from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions, tasks_attempted
 from autograder.integrations.gradebook import Gradebook
-from autograder.integrations.workers import (
-    GradingJob,
-    dask_results,
-    grading_imports,
-    local_results,
-    start_worker_server,
-)
+from autograder.integrations.workers import GradingJob, dask_results, local_results, start_local_workers
 from autograder.report import Report
 from autograder.status import CUT_OFF
 
@@ -71,9 +65,10 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
 
     course = Path(course).resolve()
     assignment = Assignment(assignment_name, course)
-    if not (scheduler or refresh):
-        start_worker_server(grading_imports(assignment.checks_dir))
-    grader_settings(course).course_secret()  # unreadable: stop now, not once per student
+    settings = grader_settings(course)
+    jobs = jobs or multiprocessing.cpu_count()
+    local = {} if scheduler or refresh else start_local_workers(assignment, settings, jobs)
+    settings.course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
     gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment, config)
@@ -122,7 +117,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
         progress(report)
 
     results = dask_results(scheduler, work, gpu) if scheduler else \
-        local_results(jobs or multiprocessing.cpu_count(), work, grading_imports(assignment.checks_dir))
+        local_results(jobs, work, **local)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-recorder",
                             initializer=_yield_cores_to_workers) as recorder:
         recorded: list[Future] = []

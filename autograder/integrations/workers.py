@@ -7,6 +7,7 @@ import ast
 import importlib.util
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.util
 import os
 import socket
 import sys
@@ -14,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.isolation.forkserver import close_fork_servers, use_lent_fork_server
 from autograder.isolation.sandbox import THREAD_POOL_SIZES
 
 # What every worker imports to grade, whatever the assignment (see ``grading_imports``).
@@ -65,13 +67,26 @@ def _failure(job: GradingJob, reason: str, infrastructure: bool = True) -> dict:
     return {"student": job.student, "error": reason, "sha256": job.sha256, "infrastructure": infrastructure}
 
 
-def _start_worker(threads: int, environment: dict) -> None:
+def _start_worker(threads: int, environment: dict, kernel_server: tuple | None) -> None:
     """Worker start-up.  A worker forked from multiprocessing's fork server has that server's
     environment, from when it started: it takes the batch's own, as a spawned one would.
-    (multiprocessing sends the working folder and ``sys.path`` itself.)"""
+    (multiprocessing sends the working folder and ``sys.path`` itself.)  ``kernel_server``:
+    ``(key, address)`` of the coordinator's kernel fork server, which the workers share."""
     os.environ.clear()
     os.environ.update(environment)
     _share_cores(threads)
+    if kernel_server is not None:
+        use_lent_fork_server(*kernel_server)
+    # a forked worker ends with os._exit, past atexit: its kernels go with multiprocessing's own exit hooks
+    multiprocessing.util.Finalize(None, _end_worker, exitpriority=10)
+
+
+def _end_worker() -> None:
+    """Kill the worker's spare kernel and any fork server of its own, and remove their folders."""
+    from autograder.kernel.warm import process_warm_kernels
+
+    process_warm_kernels().close()
+    close_fork_servers()
 
 
 def _share_cores(threads: int) -> None:
@@ -115,6 +130,18 @@ def _installed(package: str) -> bool:
         return False
 
 
+def start_local_workers(assignment, settings, jobs: int) -> dict:
+    """Start what a batch's ``jobs`` local workers need, while the coordinator finds the class:
+    the server they are forked from (it imports the grading stack), and the kernel fork server
+    they share (it imports what the kernels preload).  ``local_results``'s keyword arguments."""
+    from autograder.isolation.sandbox import Sandbox, lend_kernel_fork_server
+
+    preload = grading_imports(assignment.checks_dir)
+    start_worker_server(preload)
+    kernel_server = lend_kernel_fork_server(Sandbox(config=settings.config), settings, worker_threads(jobs))
+    return {"preload": preload, "kernel_server": kernel_server}
+
+
 def start_worker_server(preload: tuple) -> None:
     """Launch the server that ``worker_pool`` forks workers from, and let it import ``preload``
     while the coordinator finds the class and opens the gradebook; nothing waits for it here.
@@ -123,7 +150,12 @@ def start_worker_server(preload: tuple) -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def worker_pool(jobs: int, preload: tuple = ()) -> ProcessPoolExecutor:
+def worker_threads(jobs: int) -> int:
+    """Threads for each worker's (and each kernel's) pools: its share of the cores."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def worker_pool(jobs: int, preload: tuple = (), kernel_server: tuple | None = None) -> ProcessPoolExecutor:
     """``jobs`` local worker processes, forked from multiprocessing's fork server.
 
     The server imports ``preload`` (see ``grading_imports``) once, before any worker exists:
@@ -133,18 +165,17 @@ def worker_pool(jobs: int, preload: tuple = ()) -> ProcessPoolExecutor:
     is copied into it."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                               initargs=(threads, dict(os.environ)))
+                               initargs=(worker_threads(jobs), dict(os.environ), kernel_server))
 
 
-def local_results(jobs: int, work: list[GradingJob], preload: tuple = ()):
+def local_results(jobs: int, work: list[GradingJob], preload: tuple = (), kernel_server: tuple | None = None):
     """Reports as they finish, from ``jobs`` local worker processes (``worker_pool``)."""
-    with worker_pool(jobs, preload) as pool:
+    with worker_pool(jobs, preload, kernel_server) as pool:
         pending = {pool.submit(grade_one, job): job for job in work}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in [future for future in pending if future in done]:  # (several: in the order handed out)
                 job = pending.pop(future)
                 try:
                     yield future.result()

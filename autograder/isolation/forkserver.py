@@ -175,6 +175,11 @@ class ForkServer:
                              or ["no answer"])[-1]
         raise ForkServerUnavailable(f"the kernel fork server did not start: {reason}")
 
+    def address(self) -> dict:
+        """What another process needs to fork kernels from this server (``LentForkServer``)."""
+        return {"root": str(self.root), "socket": str(self._socket), "pid": self.process.pid,
+                "startup_timeout": self._startup_timeout}
+
     def ended_after_start(self) -> bool:
         """Whether the server was ready and has since ended: a new one may take its place.  (One
         that ended while starting says why in ``ready``, and is not tried again.)"""
@@ -211,6 +216,55 @@ class ForkServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class LentForkServer(ForkServer):
+    """A fork server that another process started and owns (a batch's coordinator), used here
+    to fork kernels: the workers of a batch share one server instead of starting one each (its
+    imports, ~2.5 s of CPU, once; one copy of torch in memory).  Its answer goes to its owner;
+    here it is ready once its socket accepts, and gone once its process has ended."""
+
+    def __init__(self, address: dict):
+        self.root, self._socket, self._pid = Path(address["root"]), Path(address["socket"]), address["pid"]
+        self._startup_timeout = address["startup_timeout"]
+        self._launched_at = time.monotonic()  # at the latest
+        self._ready = False
+        self._answer_lock = threading.Lock()
+
+    def _read_answer(self, wait: bool) -> bool:
+        deadline = self._launched_at + self._startup_timeout
+        while True:
+            if self._accepts():
+                return True
+            if not self._running():
+                raise ForkServerUnavailable("the batch's kernel fork server ended")
+            if not wait:
+                return False
+            if time.monotonic() > deadline:
+                raise ForkServerUnavailable("the batch's kernel fork server did not answer")
+            time.sleep(0.05)
+
+    def _accepts(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(self._socket))
+            except OSError:
+                return False
+        return True  # (the server drops a connection that sends no request)
+
+    def _running(self) -> bool:
+        """Whether the owner's server process is there and not a zombie left for its owner to reap."""
+        try:
+            stat = Path(f"/proc/{self._pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat[stat.rindex(")") + 2] not in "ZX"
+
+    def ended_after_start(self) -> bool:
+        return self._ready and not self._running()
+
+    def close(self) -> None:
+        """The owner's to stop."""
+
+
 _servers: dict = {}
 _retired: list = []  # servers that died: their folders go at exit (a kernel forked earlier may still run)
 _servers_lock = threading.Lock()
@@ -231,8 +285,6 @@ def fork_server(key: tuple, start, wait: bool = True) -> ForkServer | str | None
                 server = start()
             except (ForkServerUnavailable, OSError) as exc:
                 server = str(exc)
-            if not _servers:
-                atexit.register(close_fork_servers)
             _servers[key] = server
     if not isinstance(server, ForkServer):
         return server
@@ -241,8 +293,25 @@ def fork_server(key: tuple, start, wait: bool = True) -> ForkServer | str | None
     except ForkServerUnavailable as exc:
         with _servers_lock:
             if _servers.get(key) is server:
-                _servers[key] = str(exc)
-        return str(exc)
+                # a lent server that failed gives way to one of our own (which tells why, if it fails too)
+                _servers[key] = None if isinstance(server, LentForkServer) else str(exc)
+        return fork_server(key, start, wait) if isinstance(server, LentForkServer) else str(exc)
+
+
+def lend_fork_server(key: tuple, start) -> dict | None:
+    """The address of this process's own fork server for ``key`` (launched if need be, not
+    waited for), for other processes to fork kernels from; None where there is none."""
+    fork_server(key, start, wait=False)
+    with _servers_lock:
+        server = _servers.get(key)
+    return server.address() if isinstance(server, ForkServer) and not isinstance(server, LentForkServer) else None
+
+
+def use_lent_fork_server(key: tuple, address: dict) -> None:
+    """Fork this process's kernels for ``key`` from the server at ``address`` (another
+    process's: see ``LentForkServer``) instead of starting one here."""
+    with _servers_lock:
+        _servers[key] = LentForkServer(address)
 
 
 def close_fork_servers() -> None:
@@ -253,3 +322,6 @@ def close_fork_servers() -> None:
     for server in servers:
         if isinstance(server, ForkServer):
             server.close()
+
+
+atexit.register(close_fork_servers)

@@ -42,7 +42,7 @@ from traitlets import Bool, Integer
 from traitlets.config import Configurable
 
 from autograder.config import Grader
-from autograder.isolation.forkserver import ForkServer, fork_server
+from autograder.isolation.forkserver import ForkServer, fork_server, lend_fork_server
 
 _CGROUP_V2 = Path("/sys/fs/cgroup")
 _CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
@@ -182,7 +182,7 @@ def _size(mb: int) -> list:
 
 
 def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_folders: tuple = (),
-                     scratch_mb: int = 0) -> list:
+                     scratch_mb: int = 0, environment: dict | None = None) -> list:
     """bwrap's options for the fork server's sandbox (``server_root``: its one writable folder,
     where its kernels' folders lie; it keeps the machine's pid namespace and ``/proc``, its forks
     mount their own) or for a kernel booted in a sandbox of its own (``kernel_folders``: its
@@ -191,7 +191,8 @@ def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_f
     A booted kernel writes only to its tmpfs (``scratch_mb`` in all, see ``_scratch_shares``):
     its working folder is ``KERNEL_WORK_DIR`` in /tmp (the grader's name for it a symlink
     there), its sockets lie in ``KERNEL_SOCKETS_DIR``, and the grader's sockets folder, which
-    holds its connection file, is read-only."""
+    holds its connection file, is read-only.  ``environment``: where the passed variables
+    come from (this process's by default)."""
     own_proc = server_root is None
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "sandbox", "--cap-drop", "ALL"]
@@ -222,9 +223,10 @@ def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_f
              "--setenv", "HOME", str(home), "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
              "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    passed = os.environ if environment is None else environment
     for name in _PASSED_ENVIRONMENT:
-        if name in os.environ:
-            args += ["--setenv", name, os.environ[name]]
+        if name in passed:
+            args += ["--setenv", name, passed[name]]
     return args + ["--"]
 
 
@@ -313,16 +315,42 @@ def kernel_fork_server(settings: Sandbox, grader: Grader, wait: bool = True) -> 
     """``(server, "")`` when kernels are to be forked from this process's fork server,
     ``(None, why not)`` when each is booted in a sandbox of its own.  ``wait=False``: the
     server is launched if need be but not waited for; ``(None, "")`` while it is starting."""
+    recipe = _fork_server_recipe(settings, grader)
+    if isinstance(recipe, str):
+        return None, recipe
+    key, start = recipe
+    server = fork_server(key, start, wait)
+    return (server, "") if isinstance(server, ForkServer) else (None, server or "")
+
+
+def lend_kernel_fork_server(settings: Sandbox, grader: Grader, threads: int) -> tuple | None:
+    """``(key, address)`` of this process's kernel fork server for these settings, launched now
+    if need be, for a batch's workers to share (``forkserver.use_lent_fork_server``); its
+    kernels' thread pools sized to ``threads``, as a worker's own would be.  None where kernels
+    are not forked."""
+    recipe = _fork_server_recipe(settings, grader, {**os.environ, **dict.fromkeys(THREAD_POOL_SIZES, str(threads))})
+    if isinstance(recipe, str):
+        return None
+    key, start = recipe
+    address = lend_fork_server(key, start)
+    return (key, address) if address else None
+
+
+def _fork_server_recipe(settings: Sandbox, grader: Grader, environment: dict | None = None) -> tuple | str:
+    """``(key, start)`` of the fork server for these settings, or why kernels are not forked."""
     if not (settings.enabled and settings.fork_kernels):
-        return None, "disabled in the configuration" if settings.enabled else "sandbox off"
+        return "disabled in the configuration" if settings.enabled else "sandbox off"
     problem = bubblewrap_problem()
     if problem:
-        return None, problem
+        return problem
     preload = tuple(grader.preload_modules)
-    server = fork_server((settings.network, preload), lambda: ForkServer(
-        lambda root: _bubblewrap_args(settings.network, server_root=root), _readonly_system_paths(),
-        preload, grader.startup_timeout), wait)
-    return (server, "") if isinstance(server, ForkServer) else (None, server or "")
+    # the kernels' thread pools come from the server's environment: a server started with
+    # other sizes is another server (a batch's coordinator starts one with its workers' share)
+    threads = tuple((os.environ if environment is None else environment).get(name) for name in THREAD_POOL_SIZES)
+    return (settings.network, preload, threads), lambda: ForkServer(
+        lambda root: _bubblewrap_args(settings.network, server_root=root, environment=environment),
+        _readonly_system_paths(),
+        preload, grader.startup_timeout)
 
 
 def prepare_jail(settings: Sandbox, workdir: Path, socket_dir: Path, server: ForkServer | None = None,
