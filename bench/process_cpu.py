@@ -10,6 +10,7 @@ process is given the role it plays:
   workers       the grading processes (and multiprocessing's fork server they are forked
                 from, with its imports): pytest checks, probes' replies, writes
   fork servers  bubblewrap and the sandboxed server that imports torch once and forks kernels
+                (the coordinator's, lent to its workers, or a worker's own)
   kernels       everything the fork server forks (or a worker boots): the students' code
 
 A process that exits between two sweeps loses at most one interval of its CPU; the
@@ -83,13 +84,14 @@ class ProcessCpu(threading.Thread):
             command = (proc / "cmdline").read_bytes()
         except OSError:
             command = b""
+        if command.startswith(b"bwrap") and self._forks(proc):
+            return "fork servers"  # a worker's own, or the one the coordinator lends its workers
         worker = b"spawn_main" in command or b"multiprocessing.forkserver" in command
         if parent_role == "coordinator":
             return "workers" if worker else "coordinator"
         if parent_role == "workers":
-            if worker:  # forked from multiprocessing's fork server (which is counted with them)
-                return "workers"
-            return "fork servers" if command.startswith(b"bwrap") and self._forks(proc) else "kernels"
+            # forked from multiprocessing's fork server (which is counted with them), or a kernel
+            return "workers" if worker else "kernels"
         if parent_role == "fork servers" and parent_is_bwrap:
             return "fork servers"  # the server itself, bwrap's child
         return "kernels" if parent_role else "coordinator"
