@@ -87,7 +87,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
                                    submission.sha256, str(graded)))
     if len(work) > 1:  # the most attempted first (a stable sort: else in student order)
         templates = {name: task.template for name, task in assignment.tasks.items()}
-        limit = grader_settings(course).max_submission_mb * 2**20
+        limit = settings.max_submission_mb * 2**20
         work.sort(key=lambda job: -tasks_attempted(Path(job.path), templates, limit))
     if on_start is not None:
         on_start(len(work))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.isolation.forkserver import close_fork_servers, use_lent_fork_server
-from autograder.isolation.sandbox import THREAD_POOL_SIZES
+from autograder.isolation.sandbox import thread_pool_sizes
 
 # What every worker imports to grade, whatever the assignment (see ``grading_imports``).
 GRADER_MODULES = ("autograder.api", "autograder.checks", "autograder.integrations.workers")
@@ -94,8 +94,7 @@ def _share_cores(threads: int) -> None:
     core each (N workers x N threads on N cores only fight over them).  The kernels' torch and
     numpy read the variables when they load; this worker's torch may have loaded already, in
     the fork server, so it is told directly."""
-    for variable in THREAD_POOL_SIZES:
-        os.environ[variable] = str(threads)
+    os.environ.update(thread_pool_sizes(threads))
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
 

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -182,7 +183,7 @@ def _size(mb: int) -> list:
 
 
 def _bubblewrap_args(network: bool, *, server_root: Path | None = None, kernel_folders: tuple = (),
-                     scratch_mb: int = 0, environment: dict | None = None) -> list:
+                     scratch_mb: int = 0, environment: Mapping | None = None) -> list:
     """bwrap's options for the fork server's sandbox (``server_root``: its one writable folder,
     where its kernels' folders lie; it keeps the machine's pid namespace and ``/proc``, its forks
     mount their own) or for a kernel booted in a sandbox of its own (``kernel_folders``: its
@@ -323,12 +324,17 @@ def kernel_fork_server(settings: Sandbox, grader: Grader, wait: bool = True) -> 
     return (server, "") if isinstance(server, ForkServer) else (None, server or "")
 
 
+def thread_pool_sizes(threads: int) -> dict:
+    """The variables that size every thread pool to ``threads`` (a worker's share of the cores)."""
+    return dict.fromkeys(THREAD_POOL_SIZES, str(threads))
+
+
 def lend_kernel_fork_server(settings: Sandbox, grader: Grader, threads: int) -> tuple | None:
     """``(key, address)`` of this process's kernel fork server for these settings, launched now
     if need be, for a batch's workers to share (``forkserver.use_lent_fork_server``); its
     kernels' thread pools sized to ``threads``, as a worker's own would be.  None where kernels
     are not forked."""
-    recipe = _fork_server_recipe(settings, grader, {**os.environ, **dict.fromkeys(THREAD_POOL_SIZES, str(threads))})
+    recipe = _fork_server_recipe(settings, grader, {**os.environ, **thread_pool_sizes(threads)})
     if isinstance(recipe, str):
         return None
     key, start = recipe
@@ -336,7 +342,7 @@ def lend_kernel_fork_server(settings: Sandbox, grader: Grader, threads: int) -> 
     return (key, address) if address else None
 
 
-def _fork_server_recipe(settings: Sandbox, grader: Grader, environment: dict | None = None) -> tuple | str:
+def _fork_server_recipe(settings: Sandbox, grader: Grader, environment: Mapping | None = None) -> tuple | str:
     """``(key, start)`` of the fork server for these settings, or why kernels are not forked."""
     if not (settings.enabled and settings.fork_kernels):
         return "disabled in the configuration" if settings.enabled else "sandbox off"
@@ -344,9 +350,10 @@ def _fork_server_recipe(settings: Sandbox, grader: Grader, environment: dict | N
     if problem:
         return problem
     preload = tuple(grader.preload_modules)
+    environment = os.environ if environment is None else environment
     # the kernels' thread pools come from the server's environment: a server started with
     # other sizes is another server (a batch's coordinator starts one with its workers' share)
-    threads = tuple((os.environ if environment is None else environment).get(name) for name in THREAD_POOL_SIZES)
+    threads = tuple(environment.get(name) for name in THREAD_POOL_SIZES)
     return (settings.network, preload, threads), lambda: ForkServer(
         lambda root: _bubblewrap_args(settings.network, server_root=root, environment=environment),
         _readonly_system_paths(),
