@@ -131,3 +131,15 @@ def test_the_guess_of_a_submissions_work_counts_changed_task_cells_and_never_fai
     for broken in ("{ not json", "[" * 100_000, json.dumps({"cells": [1, None]}), json.dumps([]),
                    json.dumps({"cells": [cell(["unhashable"], "x")]})):
         assert guess(broken) == 0
+
+
+def test_a_local_worker_names_itself_without_importing_dask():
+    """``distributed`` costs ~0.45 s to import; a worker outside Dask has no use for it."""
+    probe = ("import json, os, socket, sys\n"
+             "from autograder.integrations.workers import _worker_name\n"
+             "here = f'{socket.gethostname()}:{os.getpid()}'\n"
+             "print(json.dumps([_worker_name(), here, 'distributed' in sys.modules]))")
+    name, expected, imported = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                                         text=True, check=True).stdout)
+    assert name == expected
+    assert not imported
