@@ -29,9 +29,12 @@ the student's feedback plots.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
+import inspect
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 
@@ -55,6 +58,7 @@ __all__ = [
 
 OBSERVER_ATTR = "__autograder_observes__"
 COUNTS_FIRST_RUN_ATTR = "__autograder_counts_first_run__"
+ASKS_FOR_ATTR = "__autograder_asks_for__"
 
 
 def check(task: str, points: float, hidden: bool = False, cuda: bool = False, requires: tuple = ()):
@@ -69,8 +73,30 @@ def observer(task: str, count_first_run: bool = False):
     def mark(function):
         setattr(function, OBSERVER_ATTR, task)
         setattr(function, COUNTS_FIRST_RUN_ATTR, count_first_run)
+        setattr(function, ASKS_FOR_ATTR, _names_asked_for(function))
         return function
     return mark
+
+
+def _names_asked_for(function) -> frozenset:
+    """The kernel's names an observer asks for by name: ``probe.values("X", *NAMES)``, the
+    names written out or in a tuple of the module's.  Grading keeps the seminar's cells that set
+    them (``needed_cells``).  A name missed here costs a second run of the whole notebook, never
+    a verdict: ``Probe.values`` refuses a name that a skipped cell sets."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return frozenset()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values":
+            for argument in node.args:
+                if isinstance(argument, ast.Constant):
+                    names.add(argument.value)
+                elif isinstance(argument, ast.Starred) and isinstance(argument.value, ast.Name):
+                    listed = function.__globals__.get(argument.value.id)
+                    names |= set(listed) if isinstance(listed, (tuple, list)) else set()
+    return frozenset(name for name in names if isinstance(name, str))
 
 
 def visible_twin(hidden_module_file: str) -> ModuleType:

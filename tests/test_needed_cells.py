@@ -43,6 +43,13 @@ def test_seeding_changes_the_library():
                 ("graded", "w = torch.randn(1)")) == {0, 1, 3}
 
 
+def test_a_demonstration_that_binds_what_a_check_reads_after_a_graded_cell_runs():
+    sources = ["import torch", "X = torch.randn(3, 2)", "Z = 1", "cos = None", "W = 2", "w = W"]
+    demonstration = {0, 1, 2, 4}
+    assert CellPlan(sources, demonstration).to_run == {3, 4, 5}
+    assert CellPlan(sources, demonstration, read_after={3: {"X", "cos"}}).to_run == {0, 1, 3, 4, 5}
+
+
 def test_a_name_the_graded_cell_binds_first_is_not_needed_from_before():
     assert plan(("demo", "a = 5"), ("graded", "a = 1\nb = a")) == {1}
 

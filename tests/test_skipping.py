@@ -52,15 +52,30 @@ def test_the_reference_gets_the_same_verdicts_with_and_without_skipping(tmp_path
     assert skipping.total == skipping.max_total
 
 
-def test_a_check_that_reads_what_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs):
-    calls, _ = runs
-    # The region reads neither X nor Y, so the cell that makes them is skipped -- but the
-    # cosine checks read X and Y.
-    report = grade_submission(submission(tmp_path, "cos_mat = torch.zeros(11, 17)"), "02_pytorch", REPO)
-    assert calls == [True, False]
+# The region reads neither X nor Y, which the cell before it makes; the cosine observer asks for both.
+READS_NEITHER_X_NOR_Y = "cos_mat = torch.zeros(11, 17)"
+
+
+def assert_cosine_judged_on_the_notebooks_x_and_y(report):
     cosine = {check.name: check.passed for check in report.tasks["cosine_matrix"].checks}
     assert cosine["test_shape"] and not cosine["test_values"]
     assert report.tasks["my_sigmoid"].score == report.tasks["my_sigmoid"].max_score
+
+
+def test_a_cell_that_sets_what_an_observer_asks_for_runs(tmp_path, runs):
+    calls, _ = runs
+    report = grade_submission(submission(tmp_path, READS_NEITHER_X_NOR_Y), "02_pytorch", REPO)
+    assert calls == [True]  # one run: the plan kept the cell that makes X and Y
+    assert_cosine_judged_on_the_notebooks_x_and_y(report)
+
+
+def test_a_check_that_reads_what_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs, monkeypatch):
+    """The safety net, tried with observers whose names the plan is not told."""
+    monkeypatch.setattr(runner, "ASKS_FOR_ATTR", "__not_an_attribute__")
+    calls, _ = runs
+    report = grade_submission(submission(tmp_path, READS_NEITHER_X_NOR_Y), "02_pytorch", REPO)
+    assert calls == [True, False]
+    assert_cosine_judged_on_the_notebooks_x_and_y(report)
 
 
 def test_a_student_cell_missing_a_name_a_skipped_cell_sets_makes_every_cell_run(tmp_path, runs, monkeypatch):
@@ -71,7 +86,7 @@ def test_a_student_cell_missing_a_name_a_skipped_cell_sets_makes_every_cell_run(
     from autograder.analysis.needed_cells import CellPlan, words
 
     class SkipsEverything(CellPlan):
-        def __init__(self, sources, demonstration):
+        def __init__(self, sources, demonstration, read_after=None):
             self.to_run = set(range(len(sources))) - demonstration
             self._changes = {index: words(sources[index]) for index in demonstration}
 

@@ -52,12 +52,14 @@ class CellPlan:
     """Which cells of a notebook to run, and what the skipped ones would have changed.
 
     ``sources`` are the notebook's code cells in order; ``demonstration`` the indices of the
-    release's ungraded cells among them, as the release has them.  What the checks read at a
-    task's place is not guessed here: the runner compares it with ``changed_by(index)`` of
-    the cells skipped before the place, and runs the whole notebook again if they meet.
+    release's ungraded cells among them, as the release has them; ``read_after`` the names
+    the checks are known to read right after a cell (a task's place), by its index: they are
+    needed there like the names a later cell reads.  Whatever else the checks read is compared
+    by the runner with ``changed_by(index)`` of the cells skipped before the place, and the
+    whole notebook runs again if they meet.
     """
 
-    def __init__(self, sources: list, demonstration: set):
+    def __init__(self, sources: list, demonstration: set, read_after: dict | None = None):
         everything = set(range(len(sources)))
         graded = sorted(everything - demonstration)
         self._changes = {}
@@ -69,6 +71,7 @@ class CellPlan:
         read_by_functions = set().union(*(_free_names_of_functions(sources[index]) for index in graded))
         self.to_run, live = set(graded), set(read_by_functions)
         for index in range(len(sources) - 1, -1, -1):  # live: names read after this cell
+            live |= (read_after or {}).get(index, set())
             if index in demonstration:
                 changed = effects[index].changed(derived) if index in effects else None
                 if index > graded[-1] or (changed is not None and not changed & live):

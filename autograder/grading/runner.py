@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 
 from autograder.analysis.needed_cells import CellPlan, surely_binds
-from autograder.checks import COUNTS_FIRST_RUN_ATTR
+from autograder.checks import ASKS_FOR_ATTR, COUNTS_FIRST_RUN_ATTR
 from autograder.course.assignment import Assignment
 from autograder.course.notebook import grade_id, is_solution, is_test, refused_internals
 from autograder.course.regions import escapes_template, extract_regions, is_untouched_stub, strip_timing_magics
@@ -60,7 +60,7 @@ def run_submission(kernel: KernelSession, assignment: Assignment, observers: dic
     places = {index: grade_id(cell) for index, cell in enumerate(nb.cells)
               if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) in tasks}
     code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and not is_test(cell)]
-    to_run, unset = _plan(nb, code_cells, assignment) if skip_unneeded else (set(code_cells), {})
+    to_run, unset = _plan(nb, code_cells, assignment, places, observers) if skip_unneeded else (set(code_cells), {})
     not_set = set()  # names whose value differs from a full run's, because of skipped cells
     run = NotebookRun(tasks=tasks, notebook=nb)
     with kernel:
@@ -111,12 +111,16 @@ def _missing_name(error: tuple):
     return match.group(1) if match else None
 
 
-def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment) -> tuple:
-    """Notebook indices of the cells to run, and for each skipped one the names it would set."""
+def _plan(nb: nbformat.NotebookNode, code_cells: list, assignment: Assignment, places: dict,
+          observers: dict) -> tuple:
+    """Notebook indices of the cells to run, and for each skipped one the names it would set.
+    What a task's observers ask for by name is needed at its place."""
     demonstrations = {position for position, index in enumerate(code_cells)
                       if not is_solution(nb.cells[index])
                       and nb.cells[index].source in assignment.demonstration_sources}
-    plan = CellPlan([nb.cells[index].source for index in code_cells], demonstrations)
+    asked_for = {position: set().union(*(getattr(fn, ASKS_FOR_ATTR, ()) for fn in observers.get(places[index], ())))
+                 for position, index in enumerate(code_cells) if index in places}
+    plan = CellPlan([nb.cells[index].source for index in code_cells], demonstrations, asked_for)
     return ({code_cells[position] for position in plan.to_run},
             {index: plan.changed_by(position) for position, index in enumerate(code_cells)})
 
