@@ -121,6 +121,29 @@ def test_the_workers_server_imports_while_the_coordinator_finds_the_class(tmp_pa
         assert calls == ([2, "gradebook"] if options.get("jobs") else ["gradebook"])
 
 
+# A coordinator that stops where the workers' servers would start, telling what it had imported by then.
+STOPS_AT_THE_SERVERS = """
+import json, sys
+from autograder.integrations import batch
+
+def start(assignment, settings, jobs):
+    print(json.dumps(sorted({"matplotlib", "autograder.outputs.feedback"} & set(sys.modules))))
+    raise SystemExit(0)
+
+batch.start_local_workers = start
+batch.run_batch(sys.argv[1], "00_tiny", jobs=2)
+"""
+
+
+def test_the_workers_servers_start_before_the_coordinator_imports_its_pages(tmp_path):
+    """Matplotlib and the page writers (~0.4 s) would delay the servers' imports, which the first
+    grading waits for; the coordinator needs them only when the first result comes in."""
+    course = make_class(tmp_path, {"s1": CLASS["alice"]})
+    run = subprocess.run([sys.executable, "-c", STOPS_AT_THE_SERVERS, str(course)], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == "[]"
+
+
 def test_the_most_attempted_submissions_are_handed_out_first(tmp_path):
     """The workers take first what will take longest (most task cells changed), and last the
     blank and broken files, which end in moments; ties stay in student order."""

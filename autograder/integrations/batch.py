@@ -60,14 +60,17 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     """
     from autograder.config import grader_settings, load_course_config
     from autograder.course.assignment import Assignment
-    from autograder.outputs.class_report import write_class_report
-    from autograder.outputs.feedback import write_student_feedback
 
     course = Path(course).resolve()
     assignment = Assignment(assignment_name, course)
     settings = grader_settings(course)
     jobs = jobs or multiprocessing.cpu_count()
     local = {} if scheduler or refresh else start_local_workers(assignment, settings, jobs)
+    # the workers' servers import the grading stack from here on; the coordinator's own
+    # imports (matplotlib for the pages, ~0.4 s) come after they have started, not before
+    from autograder.outputs.class_report import write_class_report
+    from autograder.outputs.feedback import write_student_feedback
+
     settings.course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
