@@ -2,6 +2,7 @@
 import ast
 import csv
 import fcntl
+import multiprocessing
 import os
 import pty
 import shutil
@@ -305,6 +306,23 @@ def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
     reports = run_batch(course, "00_tiny", jobs=2)
     assert [r.total for r in reports] == [3] * 6
     assert stamps == {s: (course / f"autograded/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+
+
+def test_a_recording_that_fails_stops_the_batch_without_grading_the_rest(tmp_path, monkeypatch):
+    """A full disk or a lost gradebook stops the batch at once: the submissions still waiting for
+    a worker are dropped, not graded for nothing before the error shows."""
+    course = make_class(tmp_path, {f"s{i}": CLASS["alice"] for i in range(8)})
+
+    class Unwritable(batch.Gradebook):
+        def record(self, report, timestamp=None):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(batch, "Gradebook", Unwritable)
+    with pytest.raises(OSError, match="disk full"):
+        run_batch(course, "00_tiny", jobs=1)
+    assert not multiprocessing.active_children()  # no worker goes on grading behind the error
+    graded = list(course.glob("autograded/*/00_tiny/00_tiny.ipynb"))  # written by the workers
+    assert 1 <= len(graded) <= 3  # the first, and at most the one running and the one queued
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 from autograder.files import write_atomically
@@ -121,8 +122,9 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
 
     results = dask_results(scheduler, work, gpu) if scheduler else \
         local_results(jobs, work, **local)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-recorder",
-                            initializer=_yield_cores_to_workers) as recorder:
+    # closing: a failed recording ends the batch now, not once the workers have graded the rest
+    with closing(results), ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-recorder",
+                                              initializer=_yield_cores_to_workers) as recorder:
         recorded: list[Future] = []
         for result in results:  # one at a time, in the order they finish
             recorded.append(recorder.submit(record, result))

@@ -172,17 +172,21 @@ def worker_pool(jobs: int, preload: tuple = (), kernel_server: tuple | None = No
 
 
 def local_results(jobs: int, work: list[GradingJob], preload: tuple = (), kernel_server: tuple | None = None):
-    """Reports as they finish, from ``jobs`` local worker processes (``worker_pool``)."""
+    """Reports as they finish, from ``jobs`` local worker processes (``worker_pool``).  Closed
+    early (a recording failed), it drops the submissions no worker has taken yet."""
     with worker_pool(jobs, preload, kernel_server) as pool:
         pending = {pool.submit(grade_one, job): job for job in work}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in [future for future in pending if future in done]:  # (several: in the order handed out)
-                job = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # the worker process itself died
-                    yield _failure(job, f"grader worker failed ({type(exc).__name__}: {exc})")
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in [future for future in pending if future in done]:  # (several: in the order handed out)
+                    job = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except Exception as exc:  # the worker process itself died
+                        yield _failure(job, f"grader worker failed ({type(exc).__name__}: {exc})")
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def dask_results(address: str, work: list[GradingJob], gpu: bool):
