@@ -35,6 +35,9 @@ def test_zero_dim_tensor_keeps_its_shape():
     {"torch_dtype": "complex64"},
     {"type": "MyTensorSubclass"},  # subclasses never pass as tensors
     {"data": "***not base64***"},
+    {"dtype": ["int64"]},  # JSON that is not a name: refused, never a TypeError of the lookup
+    {"torch_dtype": {"int64": 1}},
+    {"shape": "2x2"},
 ])
 def test_malformed_tensor_is_refused(overrides):
     with pytest.raises(wire.WireError):
@@ -46,6 +49,8 @@ def test_unknown_objects_stay_opaque():
     assert wire.decode({"kind": "missing"}) == wire.Missing()
     with pytest.raises(wire.WireError):
         wire.decode({"kind": "pickle", "data": "gASVAAAAAAAAAACMAWGULg=="})
+    with pytest.raises(wire.WireError):
+        wire.decode({"kind": "list", "items": 3})
 
 
 def test_input_descriptions_build_tensors_of_the_same_dtype():

@@ -72,7 +72,7 @@ class Missing:
 
 
 def _decode_array(spec: dict) -> np.ndarray:
-    dtype = _NUMPY_DTYPES.get(spec.get("dtype"))
+    dtype = _NUMPY_DTYPES.get(spec.get("dtype")) if isinstance(spec.get("dtype"), str) else None
     shape = spec.get("shape")
     if dtype is None or not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise WireError(f"bad array header: dtype={spec.get('dtype')!r} shape={shape!r}")
@@ -95,7 +95,7 @@ def decode(spec: Any) -> Any:
         raise WireError(f"unexpected {type(spec).__name__} in kernel reply")
     kind = spec.get("kind")
     if kind == "tensor":
-        if spec.get("torch_dtype") not in _TORCH_DTYPES \
+        if not isinstance(spec.get("torch_dtype"), str) or spec["torch_dtype"] not in _TORCH_DTYPES \
                 or spec.get("type") not in ("torch.Tensor", "torch.nn.Parameter"):
             raise WireError(f"bad tensor header: {spec.get('type')!r} {spec.get('torch_dtype')!r}")
         values = None if spec.get("too_large") else _decode_array(spec)
@@ -113,6 +113,8 @@ def decode(spec: Any) -> Any:
         values = _decode_array(spec)
         return Array(dtype=str(values.dtype), shape=values.shape, values=values)
     if kind in ("list", "tuple"):
+        if type(spec.get("items", [])) is not list:
+            raise WireError(f"bad {kind}: items are not a list")
         items = [decode(item) for item in spec.get("items", [])]
         return items if kind == "list" else tuple(items)
     if kind == "device":
