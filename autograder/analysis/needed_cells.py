@@ -70,8 +70,9 @@ class CellPlan:
         # What the functions of graded cells read, they read wherever they are called.
         read_by_functions = set().union(*(_free_names_of_functions(sources[index]) for index in graded))
         self.to_run, live = set(graded), set(read_by_functions)
+        read_after = read_after or {}
         for index in range(len(sources) - 1, -1, -1):  # live: names read after this cell
-            live |= (read_after or {}).get(index, set())
+            live |= read_after.get(index, set())
             if index in demonstration:
                 changed = effects[index].changed(derived) if index in effects else None
                 if index > graded[-1] or (changed is not None and not changed & live):

@@ -113,10 +113,11 @@ def decode(spec: Any) -> Any:
         values = _decode_array(spec)
         return Array(dtype=str(values.dtype), shape=values.shape, values=values)
     if kind in ("list", "tuple"):
-        if type(spec.get("items", [])) is not list:
+        items = spec.get("items", [])
+        if type(items) is not list:
             raise WireError(f"bad {kind}: items are not a list")
-        items = [decode(item) for item in spec.get("items", [])]
-        return items if kind == "list" else tuple(items)
+        decoded = [decode(item) for item in items]
+        return decoded if kind == "list" else tuple(decoded)
     if kind == "device":
         return Device(str(spec.get("value")))
     if kind == "opaque":
