@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tiny_course import grade, submission
 
+from autograder.config import Grader
 from autograder.isolation import forkserver, sandbox
 from autograder.isolation.forkserver import ForkedKernel, ForkServer, ForkServerUnavailable
 
@@ -124,6 +125,22 @@ def test_the_grader_imports_its_checks_while_its_new_fork_server_starts(monkeypa
         forkserver.close_fork_servers()
     assert asked[:2] == [(False, False), (True, True)]
     assert report.total == report.max_total and report.sandbox["kernel_start"].startswith("forked")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("beneath_the_perimeter")  # the region reads the kernel's gc, as no submission may
+@pytest.mark.skipif(bool(sandbox.bubblewrap_problem()), reason=sandbox.bubblewrap_problem() or "-")
+def test_a_forked_kernels_collector_leaves_alone_what_the_server_imported(tmp_path):
+    """The server freezes what it imported (``gc.freeze``) before it forks: a kernel's full
+    collections never walk ipykernel's and the preload's objects.  The region scores only if
+    the kernel found them frozen."""
+    problem = sandbox.kernel_fork_server(sandbox.Sandbox(), Grader())[1]
+    if problem:
+        pytest.skip(f"kernels cannot be forked here: {problem}")
+    found_frozen = "import gc\nsquares = values ** 2 if gc.get_freeze_count() > 10_000 else values"
+    report = grade(submission(tmp_path, squares=found_frozen))
+    assert report.sandbox["kernel_start"].startswith("forked")
+    assert report.tasks["squares"].status == "passed"
 
 
 def test_a_server_that_ends_while_starting_is_not_launched_again(monkeypatch):

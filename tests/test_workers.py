@@ -29,9 +29,12 @@ def kernel_server(course):
 
 
 def facts():
+    import gc
+
     torch = sys.modules.get("torch")
     return {"preloaded": "scipy.stats" in sys.modules, "mark": os.environ.get("AUTOGRADER_TEST_MARK"),
-            "cwd": os.getcwd(), "threads": torch.get_num_threads() if torch else None}
+            "cwd": os.getcwd(), "threads": torch.get_num_threads() if torch else None,
+            "preload frozen": gc.get_freeze_count() > 100_000}
 '''
 
 # A coordinator that runs two pools one after the other, its environment and folder changed
@@ -81,6 +84,7 @@ def test_the_workers_fork_their_kernels_from_the_coordinators_one_server(tmp_pat
 
 
 def test_workers_start_with_the_stack_imported_and_the_batchs_own_environment(tmp_path):
+    """...and with that stack frozen out of their garbage collections (``gc.freeze``)."""
     (tmp_path / "worker_facts.py").write_text(WORKER_FACTS)
     folders = [tmp_path / "first", tmp_path / "second"]
     for folder in folders:
@@ -90,8 +94,8 @@ def test_workers_start_with_the_stack_imported_and_the_batchs_own_environment(tm
     assert done.returncode == 0, done.stderr[-2000:]
     first, second = json.loads(done.stdout)
     share = max(1, (os.cpu_count() or 1) // 2)
-    assert first == {"preloaded": True, "mark": "first", "cwd": str(folders[0]), "threads": share}
-    assert second == {"preloaded": True, "mark": "second", "cwd": str(folders[1]), "threads": share}
+    for seen, mark, folder in zip((first, second), ("first", "second"), folders, strict=True):
+        assert seen == {"preloaded": True, "mark": mark, "cwd": str(folder), "threads": share, "preload frozen": True}
 
 
 def test_the_stack_is_the_graders_modules_and_what_the_checks_import_from_installed_packages(tmp_path):
