@@ -72,3 +72,21 @@ def test_an_ordinary_notebook_is_not_tampering(kernel):
                  "torch.backends.cudnn.deterministic = True\nanswer_ = 1")
     assert kernel.probe.execute("answer_ = 1", outputs=("answer_",)).values == {"answer_": 1}
     assert kernel.probe.values("answer_") == {"answer_": 1}
+
+
+# Patches of every kind the probe puts back: a module's function replaced, a class's method
+# replaced, a module's attribute deleted.
+PATCHES = ("import torch, numpy\ntorch.sigmoid = lambda x: x * 0\n"
+           "torch.Tensor.__rsub__ = lambda self, other: torch.tensor(-1.0)\ndel numpy.allclose\n")
+READ_THEM = ("import torch, numpy\ntotal_ = float(1 - torch.sigmoid(torch.tensor(0.0)))\n"
+             "has_allclose_ = hasattr(numpy, 'allclose')")
+
+
+def test_the_grader_code_runs_on_genuine_libraries_and_the_notebook_keeps_its_patches(kernel):
+    """Monkeypatching is not tampering: while a probe runs, the guarded libraries are as they
+    were before any student code; the notebook gets its patches back afterwards."""
+    _run(kernel, PATCHES)
+    genuine = kernel.probe.execute(READ_THEM, outputs=("total_", "has_allclose_"))
+    assert genuine.values == {"total_": 0.5, "has_allclose_": True}
+    _run(kernel, READ_THEM)
+    assert kernel.probe.values("total_", "has_allclose_") == {"total_": -1.0, "has_allclose_": False}
