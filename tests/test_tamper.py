@@ -75,18 +75,21 @@ def test_an_ordinary_notebook_is_not_tampering(kernel):
 
 
 # Patches of every kind the probe puts back: a module's function replaced, a class's method
-# replaced, a module's attribute deleted.
+# replaced, a name set on a class that hides what it inherits (``sum`` is torch's C base's),
+# a module's attribute deleted.
 PATCHES = ("import torch, numpy\ntorch.sigmoid = lambda x: x * 0\n"
-           "torch.Tensor.__rsub__ = lambda self, other: torch.tensor(-1.0)\ndel numpy.allclose\n")
+           "torch.Tensor.__rsub__ = lambda self, other: torch.tensor(-1.0)\n"
+           "torch.Tensor.sum = lambda self, *args, **kwargs: torch.tensor(-2.0)\ndel numpy.allclose\n")
 READ_THEM = ("import torch, numpy\ntotal_ = float(1 - torch.sigmoid(torch.tensor(0.0)))\n"
-             "has_allclose_ = hasattr(numpy, 'allclose')")
+             "summed_ = float(torch.ones(2).sum())\nhas_allclose_ = hasattr(numpy, 'allclose')")
 
 
 def test_the_grader_code_runs_on_genuine_libraries_and_the_notebook_keeps_its_patches(kernel):
     """Monkeypatching is not tampering: while a probe runs, the guarded libraries are as they
     were before any student code; the notebook gets its patches back afterwards."""
     _run(kernel, PATCHES)
-    genuine = kernel.probe.execute(READ_THEM, outputs=("total_", "has_allclose_"))
-    assert genuine.values == {"total_": 0.5, "has_allclose_": True}
+    genuine = kernel.probe.execute(READ_THEM, outputs=("total_", "summed_", "has_allclose_"))
+    assert genuine.values == {"total_": 0.5, "summed_": 2.0, "has_allclose_": True}
     _run(kernel, READ_THEM)
-    assert kernel.probe.values("total_", "has_allclose_") == {"total_": -1.0, "has_allclose_": False}
+    assert kernel.probe.values("total_", "summed_", "has_allclose_") == {"total_": -1.0, "summed_": -2.0,
+                                                                         "has_allclose_": False}

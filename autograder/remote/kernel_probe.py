@@ -100,6 +100,8 @@ _array_equal, _torch_equal = numpy.array_equal, torch.equal
 # lambda ...``).  The attributes of every module of theirs loaded now, before any student
 # code, are recorded and put back while a probe runs (see ``_genuine_libraries``); the
 # notebook keeps its patches.  ~35k attributes are checked before each segment a probe runs.
+# A guarded class also loses, while a probe runs, what was added to it: a name set on
+# ``torch.Tensor`` (``torch.Tensor.sum = ...``) would hide the method it inherits.
 _GUARDED_PACKAGES = ("builtins", "numpy", "torch")
 _GUARDED_MODULES = tuple(name for name, module in _list(_sys_modules.items())
                          if module is not None and name.split(".")[0] in _GUARDED_PACKAGES)
@@ -112,10 +114,12 @@ _genuine: list[tuple[object, dict]] = [(_sys_modules[name], _dict(vars(_sys_modu
 _genuine += [(cls, _dict(vars(cls))) for cls in _GUARDED_CLASSES]
 # Each holder's own namespace, kept now (a module's dict, a view of a class's: the same
 # object for the holder's lifetime, so a later ``__dict__`` of the student's cannot stand in
-# for it), and its genuine names and values in order, for ``_changed_holders``.
+# for it), its genuine names and values in order, and for a class its number of names, for
+# ``_changed_holders``.
 _NOT_RESTORED = ("__dict__", "__weakref__")
 _genuine_views = [(vars(holder), _tuple(name for name in genuine if name not in _NOT_RESTORED),
-                   _tuple(value for name, value in genuine.items() if name not in _NOT_RESTORED))
+                   _tuple(value for name, value in genuine.items() if name not in _NOT_RESTORED),
+                   _len(genuine) if holder in _GUARDED_CLASSES else None)
                   for holder, genuine in _genuine]
 _genuine_module_entries = {name: _sys_modules[name] for name in _GUARDED_MODULES if name in _sys_modules}
 _MISSING = object()
@@ -334,13 +338,14 @@ def _error(exc):
 
 def _changed_holders():
     """The guarded holders (indexes into ``_genuine``) with an attribute that is not its
-    genuine value or is gone.  The comparison by identity runs in C, holder by holder: a
-    probe asks this before every segment it runs, and the attribute-by-attribute loop in
-    Python (~8 ms) was a third of a request's round trip."""
+    genuine value or is gone, and the classes with a name added.  The comparison by identity
+    runs in C, holder by holder: a probe asks this before every segment it runs, and the
+    attribute-by-attribute loop in Python (~8 ms) was a third of a request's round trip."""
     changed = []
-    for index, (namespace, names, values) in enumerate(_genuine_views):
+    for index, (namespace, names, values, size) in enumerate(_genuine_views):
         try:
-            if _any(_map(_is_not, _map(namespace.__getitem__, names), values)):
+            if (size is not None and _len(namespace) != size) \
+                    or _any(_map(_is_not, _map(namespace.__getitem__, names), values)):
                 changed.append(index)
         except KeyError:  # an attribute was deleted
             changed.append(index)
@@ -353,12 +358,16 @@ def _put_back_genuine():
     patched = []
     for index in _changed_holders():
         holder, genuine = _genuine[index]
-        current = _genuine_views[index][0]
+        current, _, _, size = _genuine_views[index]
         for name, value in genuine.items():
             now = current.get(name, _MISSING)
             if now is not value and name not in _NOT_RESTORED:
                 patched.append((holder, name, now))
                 _setattr(holder, name, value)
+        if size is not None:  # a class: what was added to it goes too
+            for name in [name for name in current if name not in genuine]:
+                patched.append((holder, name, current[name]))
+                _delattr(holder, name)
     _sys_modules.update(_genuine_module_entries)
     return patched
 
