@@ -111,6 +111,7 @@ def test_the_stack_is_the_graders_modules_and_what_the_checks_import_from_instal
     (checks / "hidden" / "test_b.py").write_text("from scipy.spatial.distance import cdist\n")
     (checks / "hidden" / "test_broken.py").write_text("def (:\n")
     (checks / "seminar_helpers.py").write_text("import json\n")
+    (checks / "feedback_plots.py").write_text("from matplotlib.figure import Figure\n")  # the coordinator's
     assert grading_imports(checks) == GRADER_MODULES + (
         "json", "numpy", "scipy", "scipy.spatial.distance", "scipy.stats")
     assert grading_imports(Path("/nonexistent")) == GRADER_MODULES

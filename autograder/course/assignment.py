@@ -7,6 +7,8 @@ Layout (nbgrader's, plus ours)::
     <course>/release/<name>/checks/                the student kit (see ``student_kit``)
     <course>/assignments/<name>/test_*.py          the trusted checks students may see (pytest modules)
     <course>/assignments/<name>/hidden/test_*.py   the checks on hidden inputs
+    <course>/assignments/<name>/feedback_plots.py  optional: plots of a student's results for their
+                                                   feedback page (drawn by the batch, never in grading)
 
 The engine knows nothing else about an assignment: a new seminar is a new folder.
 """
@@ -21,6 +23,9 @@ import nbformat
 
 from autograder.course.notebook import grade_id, is_solution, is_test, nbgrader_meta
 from autograder.errors import AssignmentError
+
+# the assignment's plots for feedback pages (``outputs.plots``)
+FEEDBACK_PLOTS = "feedback_plots.py"
 
 
 @dataclass(frozen=True)

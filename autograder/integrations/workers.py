@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.course.assignment import FEEDBACK_PLOTS
 from autograder.isolation.forkserver import close_fork_servers, use_lent_fork_server
 from autograder.isolation.sandbox import thread_pool_sizes
 
@@ -112,9 +113,10 @@ def grading_imports(checks_dir: Path) -> tuple:
     """What a worker imports to grade the assignment in ``checks_dir``: the grader's own modules,
     and the installed modules its checks import (read from their source, never run here; the
     course's own modules are left out).  A name that is not a module is passed over by the
-    fork server, which skips what it cannot import."""
+    fork server, which skips what it cannot import.  The feedback plots are drawn by the
+    coordinator, never in a worker: what they import (matplotlib, ~0.5 s) is left out."""
     names = set()
-    for path in sorted(checks_dir.rglob("*.py")):
+    for path in sorted(set(checks_dir.rglob("*.py")) - {checks_dir / FEEDBACK_PLOTS}):
         try:
             tree = ast.parse(path.read_bytes())
         except (OSError, SyntaxError, ValueError):

@@ -11,10 +11,10 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 
+from autograder.course.assignment import FEEDBACK_PLOTS
 from autograder.report import Report
 
 log = logging.getLogger(__name__)
-PLOTS_MODULE = "feedback_plots.py"
 
 
 def assignment_plots(report: Report, assignment_dir: Path) -> list:
@@ -23,7 +23,7 @@ def assignment_plots(report: Report, assignment_dir: Path) -> list:
     The plotted data is the student's own output, so it can be anything (nan, empty, huge):
     a plot that fails is logged and left out rather than costing the student their feedback.
     """
-    path = assignment_dir / PLOTS_MODULE
+    path = assignment_dir / FEEDBACK_PLOTS
     if not path.exists():
         return []
     try:
