@@ -109,18 +109,21 @@ _GUARDED_MODULES = tuple(name for name, module in _list(_sys_modules.items())
 _GUARDED_CLASSES = (_Tensor,
                     torch.autograd.variable.Variable,  # type: ignore[attr-defined]  # torch sets it on the function
                     torch.autograd.Function, torch.autograd.function.FunctionCtx)
-_genuine: list[tuple[object, dict]] = [(_sys_modules[name], _dict(vars(_sys_modules[name])))
-                                       for name in _GUARDED_MODULES]
-_genuine += [(cls, _dict(vars(cls))) for cls in _GUARDED_CLASSES]
-# Each holder's own namespace, kept now (a module's dict, a view of a class's: the same
-# object for the holder's lifetime, so a later ``__dict__`` of the student's cannot stand in
-# for it), its genuine names and values in order, and for a class its number of names, for
-# ``_changed_holders``.
 _NOT_RESTORED = ("__dict__", "__weakref__")
-_genuine_views = [(vars(holder), _tuple(name for name in genuine if name not in _NOT_RESTORED),
-                   _tuple(value for name, value in genuine.items() if name not in _NOT_RESTORED),
-                   _len(genuine) if holder in _GUARDED_CLASSES else None)
-                  for holder, genuine in _genuine]
+
+
+def _guard(holder):
+    """What is kept of a guarded holder now: the holder; its own namespace (a module's dict, a
+    view of a class's: the same object for the holder's lifetime, so a later ``__dict__`` of
+    the student's cannot stand in for it); a copy of it, the genuine attributes; their names
+    and values in order, for ``_changed_holders``; and for a class, its number of names."""
+    genuine = _dict(vars(holder))
+    names = _tuple(name for name in genuine if name not in _NOT_RESTORED)
+    return (holder, vars(holder), genuine, names, _tuple(genuine[name] for name in names),
+            _len(genuine) if holder in _GUARDED_CLASSES else None)
+
+
+_guarded = [_guard(holder) for holder in (*(_sys_modules[name] for name in _GUARDED_MODULES), *_GUARDED_CLASSES)]
 _genuine_module_entries = {name: _sys_modules[name] for name in _GUARDED_MODULES if name in _sys_modules}
 _MISSING = object()
 _ipython = sys.modules["IPython"].get_ipython()
@@ -337,18 +340,19 @@ def _error(exc):
 
 
 def _changed_holders():
-    """The guarded holders (indexes into ``_genuine``) with an attribute that is not its
-    genuine value or is gone, and the classes with a name added.  The comparison by identity
-    runs in C, holder by holder: a probe asks this before every segment it runs, and the
+    """The guarded holders (records of ``_guarded``) with an attribute that is not its genuine
+    value or is gone, and the classes with a name added.  The comparison by identity runs in
+    C, holder by holder: a probe asks this before every segment it runs, and the
     attribute-by-attribute loop in Python (~8 ms) was a third of a request's round trip."""
     changed = []
-    for index, (namespace, names, values, size) in enumerate(_genuine_views):
+    for guarded in _guarded:
+        _, namespace, _, names, values, size = guarded
         try:
             if (size is not None and _len(namespace) != size) \
                     or _any(_map(_is_not, _map(namespace.__getitem__, names), values)):
-                changed.append(index)
+                changed.append(guarded)
         except KeyError:  # an attribute was deleted
-            changed.append(index)
+            changed.append(guarded)
     return changed
 
 
@@ -356,9 +360,7 @@ def _put_back_genuine():
     """Set every guarded attribute and module entry to its genuine value; the (holder, name,
     value) triples that differed, to restore them later."""
     patched = []
-    for index in _changed_holders():
-        holder, genuine = _genuine[index]
-        current, _, _, size = _genuine_views[index]
+    for holder, current, genuine, _, _, size in _changed_holders():
         for name, value in genuine.items():
             now = current.get(name, _MISSING)
             if now is not value and name not in _NOT_RESTORED:
