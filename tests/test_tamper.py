@@ -93,3 +93,32 @@ def test_the_grader_code_runs_on_genuine_libraries_and_the_notebook_keeps_its_pa
     _run(kernel, READ_THEM)
     assert kernel.probe.values("total_", "summed_", "has_allclose_") == {"total_": -1.0, "summed_": -2.0,
                                                                          "has_allclose_": False}
+
+
+# A name deleted from a module and every later name rebound to the value of the one before
+# it, the last value appended under a new name: the module's values, in the order it holds
+# them, are exactly its genuine ones, though ``relu`` is gone and ``relu_`` and the rest now
+# hold their neighbours' functions.  The probe must see through the order.
+SHIFTED = ("import torch.nn.functional as F\nnamespace = vars(F)\nnames = list(namespace)\n"
+           "start = names.index('relu')\nvalues = [namespace[name] for name in names]\n"
+           "del namespace['relu']\n"
+           "for index in range(start + 1, len(names)):\n    namespace[names[index]] = values[index - 1]\n"
+           "namespace['appended_'] = values[-1]\n")
+READ_SHIFTED = ("import torch, torch.nn.functional as F\nhas_relu_ = hasattr(F, 'relu')\n"
+                "relu_zero_ = float(F.relu_(torch.tensor([-1.0]))[0])")
+
+
+def test_the_genuine_libraries_are_put_back_when_only_the_order_of_names_gives_the_patch_away(kernel):
+    _run(kernel, SHIFTED)
+    genuine = kernel.probe.execute(READ_SHIFTED, outputs=("has_relu_", "relu_zero_"))
+    assert genuine.values == {"has_relu_": True, "relu_zero_": 0.0}
+    _run(kernel, "import torch.nn.functional as F\nhas_relu_ = hasattr(F, 'relu')")
+    assert kernel.probe.values("has_relu_") == {"has_relu_": False}
+
+
+def test_a_module_that_gained_a_name_does_not_hide_a_patch_elsewhere(kernel):
+    """A module grows as a notebook runs (``torch.helper_ = ...``, a submodule imported): it is
+    then compared by name, and the rest of the libraries still in order."""
+    _run(kernel, "import torch, numpy\ntorch.helper_ = 1\nnumpy.sqrt = lambda x: -1.0")
+    genuine = kernel.probe.execute("import numpy\nroot_ = float(numpy.sqrt(4.0))", outputs=("root_",))
+    assert genuine.values == {"root_": 2.0}
