@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
 import nbformat
@@ -46,7 +47,7 @@ def grade_submission(path: Path | str, assignment: str | Assignment, course_root
             "-p", "no:unraisableexception"]  # it runs gc.collect() over and over at the end: ~0.4 s a grading
     pytest_output = io.StringIO()
     try:
-        with contextlib.redirect_stdout(pytest_output):
+        with contextlib.redirect_stdout(pytest_output), _course_plugins_only():
             exit_code = pytest.main(args, plugins=[GradingPlugin(grading)])
     finally:
         grading.close()
@@ -59,3 +60,20 @@ def grade_submission(path: Path | str, assignment: str | Assignment, course_root
     if autograded is not None and grading.graded_notebook is not None:
         write_autograded(grading.graded_notebook, report, assignment.tasks, autograded)
     return report
+
+
+@contextlib.contextmanager
+def _course_plugins_only():
+    """Run pytest without the plugins that happen to be installed beside it (rerunfailures,
+    randomly, timeout, ...): they could change a verdict, and importing them costs each batch
+    worker's first grading ~0.6 s of CPU (anyio's, here).  The grading's own plugin is named
+    in the arguments, which still loads it."""
+    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before

@@ -186,3 +186,17 @@ def test_an_unexpected_error_while_reading_a_reply_costs_only_that_task(tmp_path
     report = grade(submission(tmp_path, squares="squares = values ** 2"))
     assert scores(report) == {"squares": (0, "error"), "scaled": (1, "passed")}
     assert "RecursionError" in report.tasks["squares"].checks[0].message
+
+
+def test_a_pytest_plugin_installed_beside_the_grader_does_not_load_into_a_grading(tmp_path, monkeypatch):
+    """A TA's environment may hold pytest plugins (rerunfailures, randomly, ...); one that
+    fails every test must not reach the verdicts."""
+    site = tmp_path / "site"
+    (site / "stray_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "stray_plugin-1.0.dist-info/METADATA").write_text("Metadata-Version: 2.1\nName: stray-plugin\n"
+                                                               "Version: 1.0\n")
+    (site / "stray_plugin-1.0.dist-info/entry_points.txt").write_text("[pytest11]\nstray = stray_plugin\n")
+    (site / "stray_plugin.py").write_text("def pytest_runtest_call(item):\n"
+                                          "    raise AssertionError('a stray plugin failed this check')\n")
+    monkeypatch.syspath_prepend(str(site))
+    assert scores(grade(SOURCE, student="ref")) == {"squares": (2, "passed"), "scaled": (1, "passed")}
