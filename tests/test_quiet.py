@@ -2,6 +2,7 @@
 import json
 import logging
 import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -69,3 +70,12 @@ def test_checksum_alarms_about_untouched_release_cells_are_dropped_and_no_others
         "Attribute 'checksum' for cell cosine_matrix_test has changed!",
         "Attribute 'checksum' for cell my_sigmoid_test has changed!",
         "Attribute 'points' for cell cosine_matrix_test has changed!"]
+
+
+def test_reading_the_course_config_leaves_sqlalchemy_unimported():
+    """Every grading reads nbgrader_config.py, which silences the gradebook's warning; a batch
+    worker never opens the gradebook and should not import SQLAlchemy for it (~0.3 s)."""
+    code = ("import sys\nfrom autograder.config import grader_settings\ngrader_settings(sys.argv[1])\n"
+            "print(sorted(name for name in sys.modules if name.partition('.')[0] == 'sqlalchemy'))")
+    seen = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True, check=True)
+    assert seen.stdout.strip() == "[]"
