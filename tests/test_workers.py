@@ -11,7 +11,7 @@ import pytest
 from tiny_course import TINY
 
 from autograder.integrations.class_submissions import tasks_attempted
-from autograder.integrations.workers import GRADER_MODULES, grading_imports
+from autograder.integrations.workers import GRADER_MODULES, TORCH_ON_FIRST_GRAD, grading_imports
 from autograder.isolation import sandbox
 
 # Runs in a worker: what it found in memory and around it, before importing anything itself.
@@ -115,6 +115,8 @@ def test_the_stack_is_the_graders_modules_and_what_the_checks_import_from_instal
     assert grading_imports(checks) == GRADER_MODULES + (
         "json", "numpy", "scipy", "scipy.spatial.distance", "scipy.stats")
     assert grading_imports(Path("/nonexistent")) == GRADER_MODULES
+    (checks / "test_c.py").write_text("import torch.nn\n")
+    assert {"torch.nn", TORCH_ON_FIRST_GRAD} <= set(grading_imports(checks))
 
 
 def test_the_guess_of_a_submissions_work_counts_changed_task_cells_and_never_fails(tmp_path):

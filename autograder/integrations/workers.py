@@ -22,6 +22,9 @@ from autograder.isolation.sandbox import thread_pool_sizes
 
 # What every worker imports to grade, whatever the assignment (see ``grading_imports``).
 GRADER_MODULES = ("autograder.api", "autograder.checks", "autograder.integrations.workers")
+# What torch imports the first time torch.autograd.grad gets grad_outputs (gradcheck does):
+# sympy and its kin, ~0.6 s of CPU that each worker's first grading paid on its own.
+TORCH_ON_FIRST_GRAD = "torch.fx.experimental.symbolic_shapes"
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def grading_imports(checks_dir: Path) -> tuple:
     and the installed modules its checks import (read from their source, never run here; the
     course's own modules are left out).  A name that is not a module is passed over by the
     fork server, which skips what it cannot import.  The feedback plots are drawn by the
-    coordinator, never in a worker: what they import (matplotlib, ~0.5 s) is left out."""
+    coordinator, never in a worker: what they import (matplotlib, ~0.5 s) is left out.  Checks
+    that use torch also get what its autograd imports on first use (``TORCH_ON_FIRST_GRAD``)."""
     names = set()
     for path in sorted(set(checks_dir.rglob("*.py")) - {checks_dir / FEEDBACK_PLOTS}):
         try:
@@ -129,6 +133,8 @@ def grading_imports(checks_dir: Path) -> tuple:
                 if "." not in node.module:  # ``from scipy import stats``: stats may be a module
                     names |= {f"{node.module}.{alias.name}" for alias in node.names}
     installed = {name for name in names if _installed(name.partition(".")[0])}
+    if any(name.partition(".")[0] == "torch" for name in installed):
+        installed.add(TORCH_ON_FIRST_GRAD)
     return GRADER_MODULES + tuple(sorted(installed - set(GRADER_MODULES)))
 
 
