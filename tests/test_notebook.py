@@ -56,6 +56,25 @@ def test_a_large_valid_notebook_is_read(tmp_path):
     assert read_submission(path, LIMIT).cells[0].source == "x = 1"
 
 
+def test_a_valid_notebook_is_validated_once_and_one_with_extra_keys_is_read_too(tmp_path, monkeypatch):
+    """nbformat's reader validates strictly; only a notebook that fails that is validated again,
+    relaxed (extra keys written by other tools pass).  Each validation of the seminar's
+    reference is ~10 ms of a worker's grading."""
+    valid, extra = tmp_path / "valid.ipynb", tmp_path / "extra.ipynb"
+    nbformat.write(SOURCE, valid)
+    content = json.loads(valid.read_text())
+    content["cells"][0]["written_by"] = "another editor"
+    extra.write_text(json.dumps(content))
+    calls = []
+    genuine = nbformat.validate
+    monkeypatch.setattr(nbformat, "validate", lambda *args, **kwargs: calls.append(kwargs) or genuine(*args, **kwargs))
+    read_submission(valid, LIMIT)
+    assert calls == [{}]
+    calls.clear()
+    assert read_submission(extra, LIMIT).cells[0]["written_by"] == "another editor"
+    assert calls == [{}, {"relax_add_props": True}]
+
+
 def sources_by_id(nb):
     return {grade_id(cell): cell.source for cell in nb.cells if grade_id(cell)}
 

@@ -79,8 +79,10 @@ def read_submission(path: Path, max_bytes: int) -> nbformat.NotebookNode:
         raise SubmissionError(path, f"notebook format v{raw.get('nbformat')} is not supported; "
                                     "save it with Jupyter as v4")
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb, relax_add_props=True)
+        strict: dict = {}  # reads validates strictly; only a notebook that fails is validated again, relaxed
+        nb = nbformat.reads(text, as_version=4, capture_validation_error=strict)
+        if strict:
+            nbformat.validate(nb, relax_add_props=True)
     except Exception as exc:  # nbformat raises several types; all mean "malformed"
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SubmissionError(path, f"malformed notebook ({first_line[:200]})") from None
