@@ -1,6 +1,6 @@
 """Warnings that libraries raise about their own code, never the user's: each silenced where
-it arises and only when it is that case (a Python warning by its category, message and
-module; a log record by its message and the facts it states), so every other one still shows."""
+it arises and only when it is that case (a Python warning by its message and module; a
+log record by its message and the facts it states), so every other one still shows."""
 import json
 import logging
 import re
