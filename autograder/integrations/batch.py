@@ -66,12 +66,9 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     assignment = Assignment(assignment_name, course)
     settings = grader_settings(course)
     jobs = jobs or multiprocessing.cpu_count()
+    # the workers' servers import the grading stack from here on, while the coordinator
+    # finds the class; the pages' imports wait for the first result (see ``feedback``)
     local = {} if scheduler or refresh else start_local_workers(assignment, settings, jobs)
-    # the workers' servers import the grading stack from here on; the coordinator's own
-    # imports (matplotlib for the pages, ~0.4 s) come after they have started, not before
-    from autograder.outputs.class_report import write_class_report
-    from autograder.outputs.feedback import write_student_feedback
-
     settings.course_secret()  # unreadable: stop now, not once per student
     config = load_course_config(course)
     db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
@@ -96,9 +93,15 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     if on_start is not None:
         on_start(len(work))
     progress = progress or (lambda report: None)
-    feedback = lambda report: write_student_feedback(  # noqa: E731
-        report, course / "feedback" / report.student / assignment_name, assignment.checks_dir,
-        gradebook.hand_grading(report.student))
+
+    def feedback(report: Report) -> None:
+        # Imported when the first result is recorded, not at start-up: matplotlib and the page
+        # writers (~0.75 s of CPU) would take a core from the workers' servers while they
+        # import what the first grading waits for.
+        from autograder.outputs.feedback import write_student_feedback
+
+        write_student_feedback(report, course / "feedback" / report.student / assignment_name,
+                               assignment.checks_dir, gradebook.hand_grading(report.student))
 
     def record(result: dict) -> None:
         report = Report.from_dict(result) if "error" not in result else \
@@ -135,6 +138,8 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
             feedback(report)
     reports.sort(key=lambda report: report.student)
     if reports:
+        from autograder.outputs.class_report import write_class_report
+
         write_class_report(reports, gradebook.grade_rows([report.student for report in reports]),
                            course / "reports" / assignment_name)
     return reports
