@@ -96,7 +96,7 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
 
     def feedback(report: Report) -> None:
         # Imported when the first result is recorded, not at start-up: matplotlib and the page
-        # writers (~0.75 s of CPU) would take a core from the workers' servers while they
+        # writers (~1 s of CPU) would take a core from the workers' servers while they
         # import what the first grading waits for.
         from autograder.outputs.feedback import write_student_feedback
 
