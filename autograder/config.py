@@ -24,7 +24,9 @@ class Grader(Configurable):
                   "Defaults to nbgrader's Execute.timeout when that is set.").tag(config=True)
     notebook_timeout = Float(
         900, help="Seconds the whole submission may run; tasks not reached by then score 0.").tag(config=True)
-    startup_timeout = Float(60, help="Seconds to wait for the kernel to start.").tag(config=True)
+    startup_timeout = Float(
+        60, help="Seconds to wait for the kernel to start and to load the grader's probe in it (which imports "
+                 "torch): a short cell_timeout does not limit them.").tag(config=True)
     kernel_name = Unicode("python3", help="Jupyter kernel that runs submissions.").tag(config=True)
     preload_modules = List(
         Unicode(), [], help="Modules the kernel imports while it boots, before any student code "

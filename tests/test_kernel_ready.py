@@ -36,8 +36,8 @@ def iopub_reads(monkeypatch):
     return reads, drop
 
 
-def _kernel(folder) -> KernelSession:
-    session = KernelSession(folder, Grader(cell_timeout=60, preload_modules=[]))
+def _kernel(folder, cell_timeout: float = 60) -> KernelSession:
+    session = KernelSession(folder, Grader(cell_timeout=cell_timeout, preload_modules=[]))
     session.attach(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('ready', 6 * 7)")]),
                    time.monotonic() + 120)
     return session
@@ -52,6 +52,14 @@ def test_the_kernel_is_ready_without_waiting_for_silence_and_runs_cells(tmp_path
         connected = start_up[start_up.index("iopub_welcome"):]
         assert "status" in connected and "silence" not in connected, start_up
         assert kernel.run_cell(0).error is None
+        assert [output.get("text") for output in kernel.nb.cells[0].outputs] == ["ready 42\n"]
+
+
+def test_a_short_cell_timeout_does_not_limit_the_graders_start_up(tmp_path):
+    """Loading the probe imports torch, seconds on a busy machine: part of starting the kernel
+    (``startup_timeout``), not a cell; a course with a short cell timeout still gets its kernel."""
+    with _kernel(tmp_path, cell_timeout=0.05) as kernel:
+        assert kernel.run_cell(0).error is None  # a cell's limit is a whole second at least (nbclient's)
         assert [output.get("text") for output in kernel.nb.cells[0].outputs] == ["ready 42\n"]
 
 

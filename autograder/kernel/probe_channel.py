@@ -75,7 +75,7 @@ class ProbeChannel:
             f"__autograder_install({self._module!r}, {_PROBE_SOURCE!r}, {self._module!r}, {self._key!r})\n"
             "del __autograder_install\n")
         session = self._session
-        reply = session.run_code(code, session.remaining(session.cell_timeout))
+        reply = session.run_code(code, session.remaining(session.startup_timeout))
         if reply.get("status") != "ok":
             raise ProbeFailed(f"could not prepare the kernel: {reply.get('ename')}: {reply.get('evalue')}")
         self._comm_id = secrets.token_hex(16)
@@ -88,7 +88,7 @@ class ProbeChannel:
         """What the kernel sees of CUDA: ``{"available", "devices", "problem"}``, and where CUDA
         works, the cap of GPU memory it set (``memory_cap_mb``, ``memory_cap_by``).  Asked right
         after the probe is installed, before any student code, so the answer is the sandbox's."""
-        reply = self._request({"op": "cuda", "memory_mb": memory_mb})
+        reply = self._request({"op": "cuda", "memory_mb": memory_mb}, self._session.startup_timeout)
         devices = reply.get("devices")
         if type(reply.get("available")) is not bool or not isinstance(devices, list) \
                 or not all(isinstance(name, str) for name in devices):
@@ -151,8 +151,10 @@ class ProbeChannel:
                 "outputs": list(outputs), "label": label, "count_lines": count_lines, "before": before, "rng": rng,
                 "seed": seed}
 
-    def _request(self, request: dict) -> Any:
-        answer = run_sync(self._async_request)(request, self._session.remaining(self._session.cell_timeout))
+    def _request(self, request: dict, limit: float | None = None) -> Any:
+        """The probe's answer to ``request``, within ``limit`` seconds (default: the cell timeout)."""
+        limit = self._session.cell_timeout if limit is None else limit
+        answer = run_sync(self._async_request)(request, self._session.remaining(limit))
         try:
             answer = json.loads(answer)
         except (TypeError, ValueError):

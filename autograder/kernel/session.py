@@ -77,6 +77,9 @@ class KernelSession:
         kernel_name, cell_timeout = settings.kernel_name, settings.cell_timeout
         self.nb = nbformat.v4.new_notebook()
         self.cell_timeout = cell_timeout
+        # The grader's own start-up code in the kernel (the probe, which imports torch) is part of
+        # starting the kernel, not a cell: a course's short cell timeout must not fail it.
+        self.startup_timeout = settings.startup_timeout
         self.deadline = time.monotonic() + cell_timeout
         self.jail = jail
         self._socket_dir = socket_dir
