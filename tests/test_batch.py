@@ -1,5 +1,6 @@
 """Grading a class: local workers, a real Dask cluster, a real PostgreSQL gradebook, crashes."""
 import ast
+import contextlib
 import csv
 import fcntl
 import multiprocessing
@@ -310,6 +311,50 @@ def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
     reports = run_batch(course, "00_tiny", jobs=2)
     assert [r.total for r in reports] == [3] * 6
     assert stamps == {s: (course / f"autograded/{s}/00_tiny/report.json").stat().st_mtime_ns for s in recorded}
+
+
+def _below(pids: set) -> set:
+    """The live processes among ``pids`` and below them, by the parent links in /proc."""
+    children, dead = {}, set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rpartition(")")[2].split()[:2]
+        except OSError:
+            continue  # it ended while we looked
+        children.setdefault(int(parent), []).append(int(stat.parent.name))
+        if state == "Z":
+            dead.add(int(stat.parent.name))
+    found, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in found and pid not in dead and Path(f"/proc/{pid}").exists():
+            found.add(pid)
+            todo += children.get(pid, [])
+    return found
+
+
+def test_the_workers_and_their_kernels_end_when_the_coordinator_is_killed(tmp_path):
+    """Killed alone with -9 (as the OOM killer does), the coordinator tells its workers nothing;
+    they leave on their own, with their fork servers and kernels, not wait for work forever."""
+    course = make_class(tmp_path, {f"s{i}": CLASS["alice"] for i in range(8)})
+    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "2"]
+    coordinator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not list(course.glob("autograded/*/00_tiny/report.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _below({coordinator.pid})
+    os.kill(coordinator.pid, signal.SIGKILL)
+    coordinator.wait()
+    deadline = time.monotonic() + 60
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _below(left)  # with what they started since: a worker may start a fork server of its own
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in left if Path(f"/proc/{pid}").exists()]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, commands
 
 
 def test_a_recording_that_fails_stops_the_batch_without_grading_the_rest(tmp_path, monkeypatch):

@@ -10,8 +10,10 @@ import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.util
 import os
+import select
 import socket
 import sys
+import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +77,12 @@ def _failure(job: GradingJob, reason: str, infrastructure: bool = True) -> dict:
     return {"student": job.student, "error": reason, "sha256": job.sha256, "infrastructure": infrastructure}
 
 
-def _start_worker(threads: int, environment: dict, kernel_server: tuple | None) -> None:
+def _start_worker(threads: int, environment: dict, kernel_server: tuple | None, coordinator: int) -> None:
     """Worker start-up.  A worker forked from multiprocessing's fork server has that server's
     environment, from when it started: it takes the batch's own, as a spawned one would.
     (multiprocessing sends the working folder and ``sys.path`` itself.)  ``kernel_server``:
     ``(key, address)`` of the coordinator's kernel fork server, which the workers share.
+    ``coordinator``: the pid of the process that hands out the work (``_leave_with``).
 
     What the fork server imported (torch, scipy, the grader: ~300k objects) is frozen out of
     the garbage collector's reach: it lives as long as the worker anyway, and each full
@@ -92,6 +95,40 @@ def _start_worker(threads: int, environment: dict, kernel_server: tuple | None) 
         use_lent_fork_server(*kernel_server)
     # a forked worker ends with os._exit, past atexit: its kernels go with multiprocessing's own exit hooks
     multiprocessing.util.Finalize(None, _end_worker, exitpriority=10)
+    _leave_with(coordinator)
+
+
+# How long a worker whose coordinator is gone waits for its kernels to be cleaned up before it exits.
+_CLEAN_UP_S = 10
+
+
+def _leave_with(coordinator: int) -> None:
+    """End this worker when the coordinator is gone.  A coordinator killed with -9 (or by the
+    kernel's OOM killer) never tells its workers: they would wait for work forever, each with
+    its spare kernel and fork server (14 processes and 0.5 GiB of PSS after a 2-job batch).
+    The worker is not the coordinator's child (multiprocessing's fork server is its parent),
+    so it watches the coordinator itself, by a pidfd: it names that very process, never a
+    later one given the same pid."""
+    try:
+        handle = os.pidfd_open(coordinator)
+    except ProcessLookupError:  # gone already
+        _leave()
+
+    def wait_then_leave() -> None:
+        select.select([handle], [], [])  # readable once the process has exited
+        _leave()
+
+    threading.Thread(target=wait_then_leave, name="autograder-coordinator-watch", daemon=True).start()
+
+
+def _leave() -> None:
+    """Kill the worker's kernels and fork servers, then exit at once, whatever it was doing;
+    a clean-up that hangs (on a lock the grading holds) does not keep it alive: its fork
+    servers' sandboxes die with it anyway (bubblewrap's --die-with-parent)."""
+    clean_up = threading.Thread(target=_end_worker, daemon=True)
+    clean_up.start()
+    clean_up.join(_CLEAN_UP_S)
+    os._exit(1)
 
 
 def _end_worker() -> None:
@@ -182,7 +219,7 @@ def worker_pool(jobs: int, preload: tuple = (), kernel_server: tuple | None = No
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                               initargs=(worker_threads(jobs), dict(os.environ), kernel_server))
+                               initargs=(worker_threads(jobs), dict(os.environ), kernel_server, os.getpid()))
 
 
 def local_results(jobs: int, work: list[GradingJob], preload: tuple = (), kernel_server: tuple | None = None):
