@@ -17,6 +17,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from autograder.course.assignment import FEEDBACK_PLOTS
 from autograder.isolation.forkserver import close_fork_servers, use_lent_fork_server
@@ -113,6 +114,8 @@ def _leave_with(coordinator: int) -> None:
         handle = os.pidfd_open(coordinator)
     except ProcessLookupError:  # gone already
         _leave()
+    except (AttributeError, OSError):  # no pidfds here (not Linux 5.3 or later): not watched
+        return
 
     def wait_then_leave() -> None:
         select.select([handle], [], [])  # readable once the process has exited
@@ -121,7 +124,7 @@ def _leave_with(coordinator: int) -> None:
     threading.Thread(target=wait_then_leave, name="autograder-coordinator-watch", daemon=True).start()
 
 
-def _leave() -> None:
+def _leave() -> NoReturn:
     """Kill the worker's kernels and fork servers, then exit at once, whatever it was doing;
     a clean-up that hangs (on a lock the grading holds) does not keep it alive: its fork
     servers' sandboxes die with it anyway (bubblewrap's --die-with-parent)."""
