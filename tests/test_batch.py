@@ -24,6 +24,7 @@ import nbformat
 import pytest
 from course_copy import BIN, nbgrader
 from nbgrader.api import Gradebook
+from processes import alive, descendants
 from tiny_course import CLASS, RELEASE, SOURCE, TINY, make_class, notebook_with
 
 from autograder.course.notebook import grade_id
@@ -314,23 +315,8 @@ def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
 
 
 def _below(pids: set) -> set:
-    """The live processes among ``pids`` and below them, by the parent links in /proc."""
-    children, dead = {}, set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rpartition(")")[2].split()[:2]
-        except OSError:
-            continue  # it ended while we looked
-        children.setdefault(int(parent), []).append(int(stat.parent.name))
-        if state == "Z":
-            dead.add(int(stat.parent.name))
-    found, todo = set(), list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid not in found and pid not in dead and Path(f"/proc/{pid}").exists():
-            found.add(pid)
-            todo += children.get(pid, [])
-    return found
+    """The live processes among ``pids`` and below them."""
+    return {process for pid in pids for process in [pid, *descendants(pid)] if alive(process)}
 
 
 def test_the_workers_and_their_kernels_end_when_the_coordinator_is_killed(tmp_path):

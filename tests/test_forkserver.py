@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from processes import descendants
 from tiny_course import grade, submission
 
 from autograder.config import Grader
@@ -172,13 +173,6 @@ def test_two_messages_that_arrive_together_are_both_read():
     assert kernel.poll() == 3  # ...and the second was not swallowed with it
 
 
-def _descendants(pid: int) -> list:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(child) for child in (task / "children").read_text().split()]
-    return children + [grandchild for child in children for grandchild in _descendants(child)]
-
-
 def test_the_fork_server_never_initialises_cuda_before_it_forks():
     """CUDA initialised in the server would be unusable in every kernel forked from it: the
     server's own code never touches torch.cuda, and with torch imported the driver library
@@ -193,7 +187,7 @@ def test_the_fork_server_never_initialises_cuda_before_it_forks():
     server = ForkServer(args, sandbox._readonly_system_paths(), ("torch",), startup_timeout=120)
     try:
         server.ready()
-        processes = _descendants(server.process.pid)
+        processes = descendants(server.process.pid)
         maps = "".join(Path(f"/proc/{pid}/maps").read_text() for pid in processes)
         assert "libtorch" in maps  # the server did import torch...
         assert "libcuda.so" not in maps  # ...and did not start CUDA

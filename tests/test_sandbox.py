@@ -10,6 +10,7 @@ import time
 
 import pytest
 from corpus import REPO
+from processes import alive
 from tiny_course import SCALED_TEMPLATE, SOURCE, TINY, grade, scores, submission
 
 from autograder.config import Grader
@@ -274,13 +275,13 @@ def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
         "print(server.process.pid, session._client.km.provisioner.pid, flush=True)\ntime.sleep(600)\n")
     grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     server_pid, kernel_pid = map(int, grader.stdout.readline().split())
-    assert _alive(server_pid) and _alive(kernel_pid)
+    assert alive(server_pid) and alive(kernel_pid)
     grader.kill()
     grader.wait()
     deadline = time.monotonic() + 10
-    while (_alive(server_pid) or _alive(kernel_pid)) and time.monotonic() < deadline:
+    while (alive(server_pid) or alive(kernel_pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(server_pid) and not _alive(kernel_pid)
+    assert not alive(server_pid) and not alive(kernel_pid)
 
 
 def _cgroups_here(max_processes: int, memory_mb: int) -> bool:
@@ -290,9 +291,3 @@ def _cgroups_here(max_processes: int, memory_mb: int) -> bool:
     return bool(groups)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
