@@ -2,10 +2,13 @@
 kernel process seen through the connection (the isolation of forked kernels is attacked in
 test_sandbox.py, with the rest of the sandbox)."""
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -193,3 +196,57 @@ def test_the_fork_server_never_initialises_cuda_before_it_forks():
         assert "libcuda.so" not in maps  # ...and did not start CUDA
     finally:
         server.close()
+
+
+def _server_folder(parent: Path, name: str, listening: bool | None, age_s: float = 600) -> tuple:
+    """A server's folder with a kernel's folder in it; ``listening``: its socket accepts
+    (True), refuses (False: the server is gone), or is not there yet (None)."""
+    folder = parent / name
+    (folder / "autograder-k" / "work").mkdir(parents=True)
+    listener = None
+    if listening is not None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(folder / "server.sock"))
+        if listening:
+            listener.listen(0)
+        else:
+            listener.close()
+        made = time.time() - age_s
+        os.utime(folder / "server.sock", (made, made), follow_symlinks=False)
+    return folder, listener
+
+
+def test_folders_of_servers_killed_with_their_owners_are_removed_and_no_other(tmp_path):
+    parent = tmp_path / "t"  # short: a unix socket's path has at most 107 bytes
+    parent.mkdir()
+    abandoned, _ = _server_folder(parent, "autograder-kernels-gone", listening=False)
+    live, listener = _server_folder(parent, "autograder-kernels-live", listening=True)
+    busy, busy_listener = _server_folder(parent, "autograder-kernels-busy", listening=True)
+    waiting = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(4)]
+    for client in waiting:  # the busy server's backlog fills up: a next connect cannot get in
+        client.setblocking(False)
+        try:
+            client.connect(str(busy / "server.sock"))
+        except BlockingIOError:
+            break
+    starting, _ = _server_folder(parent, "autograder-kernels-new", listening=None)
+    just_bound, _ = _server_folder(parent, "autograder-kernels-bound", listening=False, age_s=0)
+    not_a_server, _ = _server_folder(parent, "other-gone", listening=False)
+    elsewhere, _ = _server_folder(tmp_path, "x", listening=False)
+    (parent / "autograder-kernels-link").symlink_to(elsewhere)
+    try:
+        forkserver.remove_abandoned_folders(parent)
+    finally:
+        for open_socket in (listener, busy_listener, *waiting):
+            open_socket.close()
+    assert not abandoned.exists()
+    assert all(folder.exists() for folder in (live, busy, starting, just_bound, not_a_server, elsewhere))
+    assert (parent / "autograder-kernels-link").is_symlink()
+
+
+def test_a_new_server_first_removes_the_folders_of_servers_killed_before(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    abandoned, _ = _server_folder(tmp_path, "autograder-kernels-gone", listening=False)
+    server = _scripted_server("exit 0")
+    server.close()
+    assert not abandoned.exists()

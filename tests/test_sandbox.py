@@ -4,9 +4,11 @@ Each attack is written so that it would *gain points* if the protection failed; 
 tests also run it with the sandbox off, to show that the attack is real.
 """
 import hashlib
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from corpus import REPO
@@ -18,7 +20,7 @@ from autograder.course.assignment import Assignment
 from autograder.grading import kernels
 from autograder.grading.orchestrator import Grading
 from autograder.grading.submission import Submission
-from autograder.isolation import sandbox
+from autograder.isolation import forkserver, sandbox
 
 # The attacks use os, subprocess, ctypes...: they run as if they had slipped past the perimeter.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("beneath_the_perimeter"),
@@ -272,16 +274,23 @@ def test_a_killed_grader_leaves_no_forked_kernel_behind(tmp_path, kernel_start):
         "work.mkdir(parents=True)\nsockets.mkdir()\n"
         "jail = sandbox.prepare_jail(sandbox.Sandbox(), work, sockets, server)\n"
         "session = KernelSession(work, Grader(), jail, sockets)\nsession.start()\n"
-        "print(server.process.pid, session._client.km.provisioner.pid, flush=True)\ntime.sleep(600)\n")
+        "print(server.process.pid, session._client.km.provisioner.pid, server.root, flush=True)\n"
+        "time.sleep(600)\n")
     grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    server_pid, kernel_pid = map(int, grader.stdout.readline().split())
-    assert alive(server_pid) and alive(kernel_pid)
+    server_pid, kernel_pid, root = grader.stdout.readline().split()
+    assert alive(int(server_pid)) and alive(int(kernel_pid))
     grader.kill()
     grader.wait()
     deadline = time.monotonic() + 10
-    while (alive(server_pid) or alive(kernel_pid)) and time.monotonic() < deadline:
+    while (alive(int(server_pid)) or alive(int(kernel_pid))) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not alive(server_pid) and not alive(kernel_pid)
+    assert not alive(int(server_pid)) and not alive(int(kernel_pid))
+    # the folders it left (the server's, the kernel's) go when a next server starts, a while later
+    assert (Path(root) / "k").is_dir()
+    made = time.time() - 120
+    os.utime(Path(root) / "server.sock", (made, made), follow_symlinks=False)
+    forkserver.remove_abandoned_folders(Path(root).parent)
+    assert not Path(root).exists()
 
 
 def _cgroups_here(max_processes: int, memory_mb: int) -> bool:

@@ -40,7 +40,10 @@ if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
 
 _SERVER_SOURCE = remote.source("fork_server")
-
+_FOLDER_PREFIX = "autograder-kernels-"
+# How long a server's socket must have existed before a refused connection means that no
+# server will listen on it (a server binds its socket a moment before it listens).
+_ABANDONED_AFTER_S = 60
 
 
 
@@ -124,7 +127,8 @@ class ForkServer:
 
     def __init__(self, sandbox_args: Callable[[Path], list], readonly_paths: list, preload: tuple,
                  startup_timeout: float):
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
+        remove_abandoned_folders(Path(tempfile.gettempdir()))
+        self.root = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
         self._startup_timeout = startup_timeout
         self._socket = self.root / "server.sock"
         config = {"preload": list(preload), "kernels_root": str(self.root),
@@ -214,6 +218,40 @@ class ForkServer:
         assert self.process.stdout is not None  # a pipe
         self.process.stdout.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def remove_abandoned_folders(parent: Path) -> None:
+    """Remove the folders that servers killed with their owners left in ``parent``.
+
+    A server's owner removes its folder when it closes the server.  An owner killed with -9
+    (a batch's coordinator, a ``grade`` run, by hand or by the OOM killer) cannot, and the
+    server dies with it: the folder stays, with the folders of the kernels that were grading.
+    So each new server first removes every folder of ours in which no server listens any more.
+    A folder whose socket is not there yet (its server is starting), or still accepts, stays."""
+    for folder in parent.glob(_FOLDER_PREFIX + "*"):
+        if _abandoned(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandoned(folder: Path) -> bool:
+    listen_path = folder / "server.sock"
+    try:
+        if folder.lstat().st_uid != os.getuid():  # (a link of ours: rmtree removes no link)
+            return False
+        made = listen_path.lstat().st_mtime
+    except OSError:
+        return False
+    if time.time() - made < _ABANDONED_AFTER_S:
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(str(listen_path))
+        except ConnectionRefusedError:
+            return True
+        except OSError:  # a full backlog, a timeout: someone is there
+            return False
+    return False  # (the server drops a connection that sends no request)
 
 
 class LentForkServer(ForkServer):
