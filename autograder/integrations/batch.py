@@ -25,9 +25,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
+from typing import TypeVar
 
 from autograder.files import write_atomically
 from autograder.integrations.class_submissions import HandedIn, collect_zips, find_submissions, tasks_attempted
@@ -43,6 +45,7 @@ REPORT = "report.json"
 # added to the batch's own niceness: Linux's scheduler then gives a busy worker about nine
 # times the recorder's share of a core
 RECORDER_NICENESS = 10
+T = TypeVar("T")
 
 
 def failed_report(assignment: str, student: str, reason: str, sha256: str) -> Report:
@@ -70,26 +73,34 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     # finds the class; the pages' imports wait for the first result (see ``feedback``)
     local = {} if scheduler or refresh else start_local_workers(assignment, settings, jobs)
     settings.course_secret()  # unreadable: stop now, not once per student
-    config = load_course_config(course)
-    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
-    gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment, config)
-    collect_zips(course, assignment_name)
 
-    reports, work, handed_in, kept_at = [], [], {}, {}
-    for submission in find_submissions(course, assignment_name):
-        handed_in[submission.student] = submission
-        graded = autograded_path(course, config, assignment_name, submission.student)
-        kept_at[submission.student] = graded.with_name(REPORT)
-        kept = _previous_report(kept_at[submission.student], submission)
-        if refresh or (kept is not None and not force):
-            reports += [kept] if kept is not None else []
-        else:
-            work.append(GradingJob(str(submission.path), assignment_name, str(course), submission.student,
-                                   submission.sha256, str(graded)))
-    if len(work) > 1:  # the most attempted first (a stable sort: else in student order)
-        templates = {name: task.template for name, task in assignment.tasks.items()}
-        limit = settings.max_submission_mb * 2**20
-        work.sort(key=lambda job: -tasks_attempted(Path(job.path), templates, limit))
+    def find_work() -> tuple:
+        """The gradebook, and the class: the reports kept from earlier runs, and the jobs."""
+        config = load_course_config(course)
+        db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
+        gradebook = Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course", assignment,
+                              config)
+        collect_zips(course, assignment_name)
+        reports, work, handed_in, kept_at = [], [], {}, {}
+        for submission in find_submissions(course, assignment_name):
+            handed_in[submission.student] = submission
+            graded = autograded_path(course, config, assignment_name, submission.student)
+            kept_at[submission.student] = graded.with_name(REPORT)
+            kept = _previous_report(kept_at[submission.student], submission)
+            if refresh or (kept is not None and not force):
+                reports += [kept] if kept is not None else []
+            else:
+                work.append(GradingJob(str(submission.path), assignment_name, str(course), submission.student,
+                                       submission.sha256, str(graded)))
+        if len(work) > 1:  # the most attempted first (a stable sort: else in student order)
+            templates = {name: task.template for name, task in assignment.tasks.items()}
+            limit = settings.max_submission_mb * 2**20
+            work.sort(key=lambda job: -tasks_attempted(Path(job.path), templates, limit))
+        return gradebook, reports, work, handed_in, kept_at
+
+    # Below the servers' priority: they import what the first grading waits for, and this
+    # (nbgrader and SQLAlchemy for the gradebook, ~1.5 s of CPU) would take a core from them.
+    gradebook, reports, work, handed_in, kept_at = _below_the_workers(find_work)
     if on_start is not None:
         on_start(len(work))
     progress = progress or (lambda report: None)
@@ -145,12 +156,20 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
     return reports
 
 
+def _below_the_workers(function: Callable[[], T]) -> T:
+    """``function()``, run in a thread of its own below the workers' priority (and their
+    servers'): see ``_yield_cores_to_workers``."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-start",
+                            initializer=_yield_cores_to_workers) as thread:
+        return thread.submit(function).result()
+
+
 def _yield_cores_to_workers() -> None:
-    """The recorder thread (gradebook commits, feedback pages with their plots, kept reports)
-    runs below the grading workers' priority: where the workers fill every core, it takes the
-    moments they wait (a kernel starting, a reply in flight) instead of a core from a kernel,
-    and where a core is idle it runs at once.  Only this thread is lowered (Linux keeps a nice
-    value per thread), so nothing outlives the batch."""
+    """The recorder thread (gradebook commits, feedback pages with their plots, kept reports),
+    and the start-up thread before it, run below the grading workers' priority: where the
+    workers fill every core, it takes the moments they wait (a kernel starting, a reply in
+    flight) instead of a core from a kernel, and where a core is idle it runs at once.  Only
+    this thread is lowered (Linux keeps a nice value per thread), so nothing outlives the batch."""
     try:
         thread = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + RECORDER_NICENESS))
