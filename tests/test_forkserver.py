@@ -198,6 +198,14 @@ def test_the_fork_server_never_initialises_cuda_before_it_forks():
         server.close()
 
 
+@pytest.fixture
+def short_tmp():
+    """A folder with a short path: a unix socket's path has at most 107 bytes, and pytest's
+    ``tmp_path`` under xdist comes close to that before any name of ours."""
+    with tempfile.TemporaryDirectory(prefix="fs-") as folder:
+        yield Path(folder)
+
+
 def _server_folder(parent: Path, name: str, listening: bool | None, age_s: float = 600) -> tuple:
     """A server's folder with a kernel's folder in it; ``listening``: its socket accepts
     (True), refuses (False: the server is gone), or is not there yet (None)."""
@@ -216,8 +224,8 @@ def _server_folder(parent: Path, name: str, listening: bool | None, age_s: float
     return folder, listener
 
 
-def test_folders_of_servers_killed_with_their_owners_are_removed_and_no_other(tmp_path):
-    parent = tmp_path / "t"  # short: a unix socket's path has at most 107 bytes
+def test_folders_of_servers_killed_with_their_owners_are_removed_and_no_other(short_tmp):
+    parent = short_tmp / "t"
     parent.mkdir()
     abandoned, _ = _server_folder(parent, "autograder-kernels-gone", listening=False)
     live, listener = _server_folder(parent, "autograder-kernels-live", listening=True)
@@ -232,7 +240,7 @@ def test_folders_of_servers_killed_with_their_owners_are_removed_and_no_other(tm
     starting, _ = _server_folder(parent, "autograder-kernels-new", listening=None)
     just_bound, _ = _server_folder(parent, "autograder-kernels-bound", listening=False, age_s=0)
     not_a_server, _ = _server_folder(parent, "other-gone", listening=False)
-    elsewhere, _ = _server_folder(tmp_path, "x", listening=False)
+    elsewhere, _ = _server_folder(short_tmp, "x", listening=False)
     (parent / "autograder-kernels-link").symlink_to(elsewhere)
     try:
         forkserver.remove_abandoned_folders(parent)
@@ -244,9 +252,9 @@ def test_folders_of_servers_killed_with_their_owners_are_removed_and_no_other(tm
     assert (parent / "autograder-kernels-link").is_symlink()
 
 
-def test_a_new_server_first_removes_the_folders_of_servers_killed_before(monkeypatch, tmp_path):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    abandoned, _ = _server_folder(tmp_path, "autograder-kernels-gone", listening=False)
+def test_a_new_server_first_removes_the_folders_of_servers_killed_before(monkeypatch, short_tmp):
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
+    abandoned, _ = _server_folder(short_tmp, "autograder-kernels-gone", listening=False)
     server = _scripted_server("exit 0")
     server.close()
     assert not abandoned.exists()
