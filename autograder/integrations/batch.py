@@ -158,10 +158,19 @@ def run_batch(course: Path, assignment_name: str, jobs: int = 0, scheduler: str 
 
 def _below_the_workers(function: Callable[[], T]) -> T:
     """``function()``, run in a thread of its own below the workers' priority (and their
-    servers'): see ``_yield_cores_to_workers``."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-start",
-                            initializer=_yield_cores_to_workers) as thread:
-        return thread.submit(function).result()
+    servers'): see ``_yield_cores_to_workers``.  A daemon thread: a Ctrl-C meanwhile ends the
+    batch at once, as it would without the thread, not once ``function`` is done."""
+    outcome: Future = Future()
+
+    def run() -> None:
+        _yield_cores_to_workers()
+        try:
+            outcome.set_result(function())
+        except BaseException as exc:
+            outcome.set_exception(exc)
+
+    threading.Thread(target=run, name="batch-start", daemon=True).start()
+    return outcome.result()
 
 
 def _yield_cores_to_workers() -> None:
