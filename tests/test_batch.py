@@ -351,6 +351,51 @@ def test_the_workers_and_their_kernels_end_when_the_coordinator_is_killed(tmp_pa
     assert not left, commands
 
 
+def _sigint(pid: int) -> str | None:
+    """What ``pid`` does with SIGINT: "caught" (a handler: Python's, once its start-up set it),
+    "ignored", or None (the default, or the process is gone)."""
+    try:
+        masks = {line.split(":")[0]: int(line.split()[1], 16)
+                 for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                 if line.startswith(("SigCgt:", "SigIgn:"))}
+    except OSError:
+        return None
+    bit = 1 << (signal.SIGINT - 1)
+    return "caught" if masks["SigCgt"] & bit else "ignored" if masks["SigIgn"] & bit else None
+
+
+def _importing_server(pid: int) -> bool:
+    """Whether ``pid`` is multiprocessing's fork server past its interpreter's start-up (it has
+    set what SIGINT does), so importing what it preloads."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing.forkserver" in command and _sigint(pid) is not None
+
+
+def test_ctrl_c_while_the_workers_server_imports_says_interrupted_and_nothing_else(tmp_path):
+    """A Ctrl-C in the terminal reaches the whole process group, the workers' server too, which
+    imports the grading stack at start-up; it used to dump its traceback (~30 lines)."""
+    course = make_class(tmp_path, CLASS)
+    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "1"]
+    with (tmp_path / "stderr").open("w") as stderr:
+        coordinator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+    deadline, server = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not server:
+        time.sleep(0.01)
+        found = [pid for pid in descendants(coordinator.pid) if _importing_server(pid)]
+        if found and _sigint(coordinator.pid) == "caught":  # (it ignores Ctrl-C while it launches the server)
+            server = found
+    os.killpg(coordinator.pid, signal.SIGINT)  # as the terminal does
+    assert server and coordinator.wait(timeout=60) == 130
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in server) and time.monotonic() < deadline:
+        time.sleep(0.1)  # it ends with the coordinator, once its imports are done
+    assert not any(alive(pid) for pid in server)
+    assert (tmp_path / "stderr").read_text() == "error: interrupted\n"
+
+
 def test_a_recording_that_fails_stops_the_batch_without_grading_the_rest(tmp_path, monkeypatch):
     """A full disk or a lost gradebook stops the batch at once: the submissions still waiting for
     a worker are dropped, not graded for nothing before the error shows."""

@@ -11,6 +11,7 @@ import multiprocessing.forkserver
 import multiprocessing.util
 import os
 import select
+import signal
 import socket
 import sys
 import threading
@@ -89,6 +90,7 @@ def _start_worker(threads: int, environment: dict, kernel_server: tuple | None, 
     the garbage collector's reach: it lives as long as the worker anyway, and each full
     collection would walk all of it (~0.4 s of the first grading) and copy its pages."""
     gc.freeze()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the server ignores it: see start_worker_server
     os.environ.clear()
     os.environ.update(environment)
     _share_cores(threads)
@@ -201,9 +203,22 @@ def start_local_workers(assignment, settings, jobs: int) -> dict:
 def start_worker_server(preload: tuple) -> None:
     """Launch the server that ``worker_pool`` forks workers from, and let it import ``preload``
     while the coordinator finds the class and opens the gradebook; nothing waits for it here.
-    (A server already running stays, with what it imported.)"""
+    (A server already running stays, with what it imported.)
+
+    The server is launched with Ctrl-C ignored (its workers take it back: ``_start_worker``).
+    A Ctrl-C in the terminal reaches the whole process group, and one that came while the
+    server imported dumped its traceback (~30 lines) under the batch's "error: interrupted";
+    the server ends with the coordinator anyway.  (Only a disposition of "ignored" survives
+    the server's exec, not a blocked signal: a Ctrl-C in the milliseconds of the launch is lost.)"""
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
-    multiprocessing.forkserver.ensure_running()
+    if threading.current_thread() is not threading.main_thread():  # (only the main thread may set handlers)
+        multiprocessing.forkserver.ensure_running()
+        return
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # an ignored signal stays ignored across exec
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
 
 
 def worker_threads(jobs: int) -> int:
