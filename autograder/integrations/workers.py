@@ -211,10 +211,11 @@ def start_worker_server(preload: tuple) -> None:
     the server ends with the coordinator anyway.  (Only a disposition of "ignored" survives
     the server's exec, not a blocked signal: a Ctrl-C in the milliseconds of the launch is lost.)"""
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
-    if threading.current_thread() is not threading.main_thread():  # (only the main thread may set handlers)
+    interrupt = signal.getsignal(signal.SIGINT)  # None: set outside Python, which cannot put it back
+    if threading.current_thread() is not threading.main_thread() or interrupt is None:  # (only there may it)
         multiprocessing.forkserver.ensure_running()
         return
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # an ignored signal stays ignored across exec
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an ignored signal stays ignored across exec
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
