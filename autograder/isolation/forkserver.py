@@ -46,7 +46,6 @@ _FOLDER_PREFIX = "autograder-kernels-"
 _ABANDONED_AFTER_S = 60
 
 
-
 class ForkedKernel:
     """The kernel's outermost process as the kernel manager sees it (``subprocess.Popen``'s
     ``poll``/``wait``/``kill``): its state travels over the connection to the server."""
