@@ -51,25 +51,31 @@ def niceness(pid_or_thread: int = 0) -> int:
 def test_local_batch_records_everything_and_skips_on_rerun(tmp_path, monkeypatch):
     course = make_class(tmp_path, CLASS)
     ours = niceness(threading.get_native_id())
-    priorities = []  # (the recording thread's, the live workers') as each report is recorded
+    recording = []  # the priority of the thread that records each report
+    grading = []  # the live workers' priorities, as each result comes in (the pool is open then)
     starting = []  # the priority of the coordinator's start-up work: the gradebook, finding the class
 
     def progress(report):
-        import multiprocessing
-        workers = [niceness(child.pid) for child in multiprocessing.active_children() if child.pid]
-        priorities.append((niceness(threading.get_native_id()), workers))
+        recording.append(niceness(threading.get_native_id()))
+
+    def watched_results(*args, local_results=batch.local_results, **kwargs):
+        for result in local_results(*args, **kwargs):
+            grading.append([niceness(child.pid) for child in multiprocessing.active_children() if child.pid])
+            yield result
 
     def opened_at_its_priority(*args, open_gradebook=batch.Gradebook):
         starting.append(niceness(threading.get_native_id()))
         return open_gradebook(*args)
 
     monkeypatch.setattr(batch, "Gradebook", opened_at_its_priority)
+    monkeypatch.setattr(batch, "local_results", watched_results)
     reports = run_batch(course, "00_tiny", jobs=2, progress=progress)
     # the coordinator's start-up, the gradebook, feedback and kept reports yield the cores to
     # the workers (and the servers they start from), which grade at ours
     assert starting and all(start > ours for start in starting)
-    assert priorities and all(recorder > ours and set(workers) <= {ours} for recorder, workers in priorities)
-    assert any(workers for _, workers in priorities) and niceness(threading.get_native_id()) == ours
+    assert recording and all(recorder > ours for recorder in recording)
+    assert grading and all(workers and set(workers) <= {ours} for workers in grading)
+    assert niceness(threading.get_native_id()) == ours
     assert {r.student: r.total for r in reports} == {"alice": 3, "bob": 0, "carol": 2, "dave": 0}
     assert "not valid JSON" in next(r for r in reports if r.student == "dave").stopped
     assert gradebook_scores(f"sqlite:///{course / 'gradebook.db'}") == EXPECTED
