@@ -1,15 +1,19 @@
 """The batch's local worker processes: forked from a fork server that imported the grading
 stack once, each with the batch's own environment, working folder and share of the cores."""
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import textwrap
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from tiny_course import TINY
 
+from autograder.integrations import workers
 from autograder.integrations.class_submissions import tasks_attempted
 from autograder.integrations.workers import GRADER_MODULES, TORCH_ON_FIRST_GRAD, grading_imports
 from autograder.isolation import sandbox
@@ -150,3 +154,53 @@ def test_a_local_worker_names_itself_without_importing_dask():
                                                          text=True, check=True).stdout)
     assert name == expected
     assert not imported
+
+
+def _jobs(count: int) -> list:
+    return [workers.GradingJob(f"s{i}.ipynb", "00_tiny", ".", f"s{i}", "", "") for i in range(count)]
+
+
+def _graded(job) -> dict:
+    """A stand-in for ``grade_one``; a worker process dies on the submission of s1."""
+    if job.student == "s1" and multiprocessing.parent_process() is not None:
+        os._exit(1)
+    time.sleep(0.01)
+    return {"student": job.student}
+
+
+def test_a_submission_is_handed_out_only_to_a_free_worker():
+    """A process pool queues one job more than it has workers, and a queued job cannot be
+    cancelled: a Ctrl-C or a failed recording had to wait for it to be graded whole."""
+    started, handed_out = [], []
+
+    def grade(job):
+        started.append(job.student)
+        return _graded(job)
+
+    class Watched(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            self.futures.append(super().submit(fn, *args, **kwargs))
+            handed_out.append(sum(not future.done() for future in self.futures))
+            return self.futures[-1]
+
+    with Watched(max_workers=2) as pool:
+        pool.futures = []
+        assert sorted(result["student"] for result in workers.as_they_finish(pool, 2, _jobs(7), grade)) == \
+            [f"s{i}" for i in range(7)]
+        assert max(handed_out) <= 2  # never more than the workers at once
+        started.clear()
+        results = workers.as_they_finish(pool, 2, _jobs(7), grade)
+        next(results)
+        results.close()  # as a Ctrl-C at the first result does
+    assert sorted(started) == ["s0", "s1"]
+
+
+def test_a_worker_that_dies_fails_its_submission_and_the_rest_as_the_graders_problem():
+    """A worker killed (say, by the OOM killer) breaks the pool: what it was grading, and what
+    was still waiting, come back as the grader's failures (graded again by the next run)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(workers.as_they_finish(pool, 1, _jobs(4), _graded))
+    assert results[0] == {"student": "s0"}
+    assert [(result["student"], result["infrastructure"]) for result in results[1:]] == \
+        [("s1", True), ("s2", True), ("s3", True)]
+    assert all(result["error"].startswith("grader worker failed (BrokenProcessPool") for result in results[1:])

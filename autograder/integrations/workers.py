@@ -15,7 +15,8 @@ import signal
 import socket
 import sys
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -63,6 +64,18 @@ def grade_one(job: GradingJob) -> dict:
     return report.to_dict()
 
 
+def _grade_here(job: GradingJob) -> dict:
+    """``grade_one`` in a local worker, which takes Ctrl-C only while it grades.  A Ctrl-C in the
+    terminal reaches the workers too: a grading then stops at once (pytest ends its run, and
+    its kernel is killed), but a worker waiting for work died of it, printing its traceback
+    (~20 lines) under the batch's "error: interrupted"."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return grade_one(job)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _worker_name() -> str:
     """The Dask worker's name, else ``host:pid``.  A Dask worker has imported ``distributed``
     already; a local worker must not import it only to learn that it is none (~0.45 s of
@@ -90,7 +103,7 @@ def _start_worker(threads: int, environment: dict, kernel_server: tuple | None, 
     the garbage collector's reach: it lives as long as the worker anyway, and each full
     collection would walk all of it (~0.4 s of the first grading) and copy its pages."""
     gc.freeze()
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # the server ignores it: see start_worker_server
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # taken while it grades: see ``_grade_here``
     os.environ.clear()
     os.environ.update(environment)
     _share_cores(threads)
@@ -205,11 +218,12 @@ def start_worker_server(preload: tuple) -> None:
     while the coordinator finds the class and opens the gradebook; nothing waits for it here.
     (A server already running stays, with what it imported.)
 
-    The server is launched with Ctrl-C ignored (its workers take it back: ``_start_worker``).
-    A Ctrl-C in the terminal reaches the whole process group, and one that came while the
-    server imported dumped its traceback (~30 lines) under the batch's "error: interrupted";
-    the server ends with the coordinator anyway.  (Only a disposition of "ignored" survives
-    the server's exec, not a blocked signal: a Ctrl-C in the milliseconds of the launch is lost.)"""
+    The server is launched with Ctrl-C ignored (its workers take it while they grade:
+    ``_grade_here``).  A Ctrl-C in the terminal reaches the whole process group, and one that
+    came while the server imported dumped its traceback (~30 lines) under the batch's
+    "error: interrupted"; the server ends with the coordinator anyway.  (Only a disposition of
+    "ignored" survives the server's exec, not a blocked signal: a Ctrl-C in the milliseconds of
+    the launch is lost.)"""
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
     interrupt = signal.getsignal(signal.SIGINT)  # None: set outside Python, which cannot put it back
     if threading.current_thread() is not threading.main_thread() or interrupt is None:  # (only there may it)
@@ -242,21 +256,40 @@ def worker_pool(jobs: int, preload: tuple = (), kernel_server: tuple | None = No
 
 
 def local_results(jobs: int, work: list[GradingJob], preload: tuple = (), kernel_server: tuple | None = None):
-    """Reports as they finish, from ``jobs`` local worker processes (``worker_pool``).  Closed
-    early (a recording failed), it drops the submissions no worker has taken yet."""
-    with worker_pool(jobs, preload, kernel_server) as pool:
-        pending = {pool.submit(grade_one, job): job for job in work}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in [future for future in pending if future in done]:  # (several: in the order handed out)
-                    job = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except Exception as exc:  # the worker process itself died
-                        yield _failure(job, f"grader worker failed ({type(exc).__name__}: {exc})")
-        finally:
-            pool.shutdown(cancel_futures=True)
+    """Reports as they finish, from ``jobs`` local worker processes (``worker_pool``)."""
+    with worker_pool(jobs, preload, kernel_server) as pool:  # (closed early: waits for the gradings running)
+        yield from as_they_finish(pool, jobs, work, _grade_here)
+
+
+def as_they_finish(pool: Executor, workers: int, work: list[GradingJob], grade: Callable[[GradingJob], dict]):
+    """``grade`` of each of ``work``, run by ``pool``'s ``workers``, in the order they finish.  A
+    job is handed to the pool only when a worker is free for it, and once the results that
+    came before have been taken.  (A ``ProcessPoolExecutor`` queues one job more than it has
+    workers, and a queued job can no longer be cancelled: a batch closed early, by a Ctrl-C or
+    a recording that failed, first graded that job whole, ~10 s more for the seminar's
+    notebook and up to the notebook timeout for a slow one.)"""
+    waiting = iter(work)
+    pending: dict[Future, GradingJob] = {}
+    while True:
+        while len(pending) < workers and (job := next(waiting, None)) is not None:
+            try:
+                pending[pool.submit(grade, job)] = job
+            except BrokenExecutor as exc:  # a worker process died: the pool takes no more work
+                yield _worker_died(job, exc)
+        if not pending:
+            return
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in [future for future in pending if future in done]:  # (several: in the order handed out)
+            job = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker process itself died
+                result = _worker_died(job, exc)
+            yield result
+
+
+def _worker_died(job: GradingJob, exc: Exception) -> dict:
+    return _failure(job, f"grader worker failed ({type(exc).__name__}: {exc})")
 
 
 def dask_results(address: str, work: list[GradingJob], gpu: bool):
