@@ -306,10 +306,15 @@ def test_zip_of_submissions_is_collected_the_nbgrader_way(tmp_path):
         assert (submission.timestamp, submission.total_seconds_late) == (datetime(2026, 11, 30, 10, 0), 3600)
 
 
+def _batch_command(course: Path, jobs: int) -> list:
+    """``autograder batch`` of the tiny course's class, as a TA types it."""
+    return [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", str(jobs)]
+
+
 def test_kill_minus_nine_loses_nothing_already_recorded(tmp_path):
     students = {f"s{i}": CLASS["alice"] for i in range(6)}
     course = make_class(tmp_path, students)
-    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "1"]
+    command = _batch_command(course, 1)
     batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
     while len(list(course.glob("autograded/*/00_tiny/report.json"))) < 2 and time.monotonic() < deadline:
@@ -337,7 +342,7 @@ def test_the_workers_and_their_kernels_end_when_the_coordinator_is_killed(tmp_pa
     """Killed alone with -9 (as the OOM killer does), the coordinator tells its workers nothing;
     they leave on their own, with their fork servers and kernels, not wait for work forever."""
     course = make_class(tmp_path, {f"s{i}": CLASS["alice"] for i in range(8)})
-    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "2"]
+    command = _batch_command(course, 2)
     coordinator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
     deadline = time.monotonic() + 240
@@ -384,7 +389,7 @@ def test_ctrl_c_while_the_workers_server_imports_says_interrupted_and_nothing_el
     """A Ctrl-C in the terminal reaches the whole process group, the workers' server too, which
     imports the grading stack at start-up; it used to dump its traceback (~30 lines)."""
     course = make_class(tmp_path, CLASS)
-    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", "1"]
+    command = _batch_command(course, 1)
     with (tmp_path / "stderr").open("w") as stderr:
         coordinator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     deadline, server = time.monotonic() + 60, []
@@ -405,7 +410,7 @@ def test_ctrl_c_while_the_workers_server_imports_says_interrupted_and_nothing_el
 def _ctrl_c_once_one_is_graded(course: Path, jobs: int, stderr: Path) -> set:
     """Run the batch, press Ctrl-C (SIGINT to its process group) a second after the first
     graded notebook is written, expect it to end as interrupted; the students graded."""
-    command = [sys.executable, "-m", "autograder", "batch", str(course), "--assignment", "00_tiny", "--jobs", str(jobs)]
+    command = _batch_command(course, jobs)
     with stderr.open("w") as errors:
         coordinator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
     try:
