@@ -15,8 +15,8 @@ Prints per-submission wall time at each --jobs, the 2-vs-1 ratio beside the bare
 their quotient (target >= 0.95) with what bounds and lowers it (``scaling_losses``),
 ours/nbgrader on the reference (target <= 0.40) beside its floors (the seminar's training
 loop alone, which every grader runs once; and the notebook's own training cell in a plain
-Jupyter kernel, as every grader that runs the notebook in a kernel does), peak RSS per worker (target <= 1 GiB) and the
-CPU table.  The course's tamper checks stay on.
+Jupyter kernel, as every grader that runs the notebook in a kernel does), peak RSS per
+worker (target <= 1 GiB) and the CPU table.  The course's tamper checks stay on.
 Run: .venv/bin/python bench/batch_speed.py [--count 20] [--rounds 1] [--reference 6]
 """
 from __future__ import annotations
